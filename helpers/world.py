@@ -262,7 +262,7 @@ def _to_timestamps(day_offsets: np.ndarray) -> pd.Series:
 def make_products(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """The product catalogue: a dozen categories, twenty products each, with price and unit cost.
 
-    >>> make_products().groupby("category").size().min()
+    >>> int(make_products().groupby("category").size().min())
     20
     """
     rng = np.random.default_rng([seed, 0xCA7])

@@ -1,0 +1,68 @@
+"""Exercises of lesson 00 (welcome and data). Expected answers are computed from the data, never typed in."""
+from __future__ import annotations
+
+from ..data import World
+from ..exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_series
+from ..sales import net_line_value, net_revenue_by
+from ..world import CATEGORIES
+
+
+def exercises(world: World) -> ExerciseSet:
+    orders, customers, campaign = world.orders, world.customers, world.campaign
+    completed = orders[orders["status"] == "completed"]
+
+    buyers = completed["customer_id"].nunique()
+    q1 = Exercise(
+        "q1", "How many customers completed at least one order in the history?",
+        expect_number(buyers, mistakes={
+            len(completed): "you count order lines instead of customers",
+            completed["order_id"].nunique(): "you count orders instead of customers",
+            orders["customer_id"].nunique(): "you also count customers whose only lines were cancelled or returned",
+            len(customers): "you count every customer, buyers or not",
+        }),
+        hint_text="Keep the lines whose status is 'completed', then count the distinct values of customer_id (.nunique()).",
+        solution_code='completed = world.orders[world.orders["status"] == "completed"]\n'
+                      'answer_1 = completed["customer_id"].nunique()',
+    )
+
+    with_category = orders.merge(world.products[["product_id", "category"]], on="product_id")
+    revenue = net_revenue_by(with_category, "category")
+    gross = (with_category.loc[with_category["status"] == "completed", "quantity"]
+             * with_category.loc[with_category["status"] == "completed", "unit_price"]
+             ).groupby(with_category["category"], observed=True).sum()
+    explanations = {c: f"its net revenue is {revenue.get(c, 0):,.0f}, below the top category's {revenue.iloc[0]:,.0f}"
+                    for c in CATEGORIES}
+    if gross.idxmax() != revenue.index[0]:
+        explanations[gross.idxmax()] = "it leads on gross sales, but not after discounts and returns"
+    q2 = Exercise(
+        "q2", "Which product category brought the most net revenue (the course's rule: helpers.sales.net_line_value)?",
+        expect_choice(revenue.index[0], CATEGORIES, explanations),
+        hint_text="Join the order lines to products on product_id to get the category, then use "
+                  "net_revenue_by(lines, 'category') from helpers.sales: its first label is the answer.",
+        solution_code='lines = world.orders.merge(world.products[["product_id", "category"]], on="product_id")\n'
+                      'answer_2 = net_revenue_by(lines, "category").index[0]',
+    )
+
+    q3 = Exercise(
+        "q3", "How many customers live in urban, suburban and rural neighbourhoods? Give a Series indexed by urbanicity.",
+        expect_series(customers["urbanicity"].value_counts()),
+        hint_text="value_counts() on the urbanicity column of world.customers returns exactly such a Series.",
+        solution_code='answer_3 = world.customers["urbanicity"].value_counts()',
+    )
+
+    treatment = campaign[campaign["arm"] == "treatment"]
+    q4 = Exercise(
+        "q4", "In the past campaign, what share of the customers who were emailed opened the email? (a number between 0 and 1)",
+        expect_number(treatment["opened"].mean(), abs_tol=5e-4, mistakes={
+            campaign["opened"].mean(): "you divide by both arms, but the control arm was never emailed",
+            treatment["opened"].mean() * 100: "you give a percentage; the question asks for a share between 0 and 1",
+        }),
+        hint_text="Keep the rows whose arm is 'treatment'; the mean of a True/False column is the share of True.",
+        solution_code='emailed = world.campaign[world.campaign["arm"] == "treatment"]\n'
+                      'answer_4 = emailed["opened"].mean()',
+    )
+    return ExerciseSet([q1, q2, q3, q4])
+
+
+# names the solutions may use, for the tests that run every solution
+SOLUTION_NAMESPACE = {"net_revenue_by": net_revenue_by, "net_line_value": net_line_value}

@@ -1,0 +1,172 @@
+"""Self-checking exercises: a learner writes an answer, calls ``check``, and gets a precise message.
+
+Every exercise has a check, a hint and a worked solution::
+
+    ex.q1.check(answer)   # correct, or what is wrong
+    ex.q1.hint()          # a nudge
+    ex.q1.solution()      # the code of a worked answer
+
+An answer still left as ``...`` gets "not answered yet", so a notebook runs
+top to bottom before the learner has written anything.
+
+>>> q = Exercise("q1", "How many?", expect_number(42), hint_text="Count them.", solution_code="answer = 42")
+>>> q.check(41).correct
+False
+>>> q.check(42).correct
+True
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+Checker = Callable[[Any], "Feedback"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The outcome of a check: right or not, and a message that says why."""
+
+    correct: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __repr__(self) -> str:
+        mark = "Correct" if self.correct else "Not yet"
+        return f"[{mark}] {self.message}"
+
+
+NOT_ANSWERED = Feedback(False, "not answered yet: replace the ... with your answer and run the cell again.")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    key: str
+    prompt: str
+    checker: Checker
+    hint_text: str = ""
+    solution_code: str = ""
+
+    def check(self, answer: Any) -> Feedback:
+        if answer is Ellipsis:
+            return NOT_ANSWERED
+        try:
+            return self.checker(answer)
+        except Exception as exc:  # a learner's odd answer must never crash the check itself
+            return Feedback(False, f"could not check this answer ({type(exc).__name__}: {exc}).")
+
+    def hint(self) -> None:
+        print(f"Hint for {self.key}: {self.hint_text}")
+
+    def solution(self) -> None:
+        print(f"A worked solution for {self.key}:\n\n{self.solution_code}")
+
+
+class ExerciseSet:
+    """The exercises of one lesson, reachable as attributes (``ex.q1``)."""
+
+    def __init__(self, exercises: Iterable[Exercise]):
+        self._by_key = {e.key: e for e in exercises}
+
+    def __getattr__(self, key: str) -> Exercise:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise AttributeError(f"no exercise '{key}'; there are {sorted(self._by_key)}") from None
+
+    def __iter__(self):
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+# --------------------------------------------------------------------------- checkers
+def _fmt(x: Any) -> str:
+    if isinstance(x, (float, np.floating)):
+        return f"{x:,.4g}" if abs(x) < 1 else f"{x:,.2f}"
+    if isinstance(x, (int, np.integer)):
+        return f"{x:,}"
+    return repr(x)
+
+
+def expect_number(expected: float, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
+                  mistakes: Mapping[float, str] | None = None) -> Checker:
+    """Accept a number close to ``expected``; name known mistakes when the answer matches one.
+
+    >>> expect_number(0.25, abs_tol=0.005)(0.251).correct
+    True
+    >>> expect_number(10, mistakes={12: "you counted the duplicates"})(12).message
+    '12 is what you get when you counted the duplicates.'
+    """
+    def check(answer: Any) -> Feedback:
+        if isinstance(answer, (pd.Series, pd.DataFrame, list, tuple, dict, np.ndarray)):
+            return Feedback(False, f"expected a single number, got a {type(answer).__name__}.")
+        if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
+            return Feedback(False, f"expected a number, got {type(answer).__name__} {answer!r}.")
+        if math.isnan(float(answer)):
+            return Feedback(False, "the answer is NaN: a missing value crept into the calculation.")
+        if math.isclose(float(answer), float(expected), rel_tol=rel_tol, abs_tol=abs_tol):
+            return Feedback(True, f"{_fmt(answer)} is right.")
+        for value, why in (mistakes or {}).items():
+            if math.isclose(float(answer), float(value), rel_tol=rel_tol, abs_tol=abs_tol):
+                return Feedback(False, f"{_fmt(answer)} is what you get when {why}.")
+        direction = "high" if answer > expected else "low"
+        off = abs(answer - expected) / abs(expected) if expected else float("inf")
+        return Feedback(False, f"{_fmt(answer)} is too {direction}" + (f" by {off:.0%}." if off < 10 else "."))
+    return check
+
+
+def expect_choice(expected: Any, options: Iterable[Any], explanations: Mapping[Any, str] | None = None) -> Checker:
+    """Accept one of a fixed set of options; explain why a wrong option is wrong.
+
+    >>> expect_choice("b", ["a", "b"])("a").correct
+    False
+    """
+    options = list(options)
+
+    def check(answer: Any) -> Feedback:
+        if isinstance(answer, str):
+            answer = answer.strip()
+        if answer not in options:
+            return Feedback(False, f"{answer!r} is not one of the options: {options}.")
+        if answer == expected:
+            return Feedback(True, f"{answer!r} is right.")
+        why = (explanations or {}).get(answer, "look again at the numbers")
+        return Feedback(False, f"{answer!r} is not it: {why}.")
+    return check
+
+
+def expect_series(expected: pd.Series, rel_tol: float = 1e-6, check_order: bool = False) -> Checker:
+    """Accept a Series with the same labels and values (order optional); say which labels differ.
+
+    >>> expect_series(pd.Series({"a": 1, "b": 2}))(pd.Series({"b": 2, "a": 1})).correct
+    True
+    """
+    def check(answer: Any) -> Feedback:
+        if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
+            answer = answer.iloc[:, 0]
+        if not isinstance(answer, pd.Series):
+            return Feedback(False, f"expected a pandas Series, got {type(answer).__name__}.")
+        got_labels, want_labels = set(map(str, answer.index)), set(map(str, expected.index))
+        if got_labels != want_labels:
+            missing, extra = sorted(want_labels - got_labels), sorted(got_labels - want_labels)
+            parts = ([f"missing labels {missing[:5]}"] if missing else []) + ([f"unexpected labels {extra[:5]}"] if extra else [])
+            return Feedback(False, "the index is not right: " + "; ".join(parts) + ".")
+        got = pd.Series(answer.to_numpy(), index=answer.index.map(str))
+        want = pd.Series(expected.to_numpy(), index=expected.index.map(str))
+        if check_order and list(got.index) != list(want.index):
+            return Feedback(False, f"right values, wrong order: expected {list(want.index)[:5]}...")
+        got = got.reindex(want.index)
+        wrong = [k for k in want.index if not np.isclose(float(got[k]), float(want[k]), rtol=rel_tol)]
+        if wrong:
+            k = wrong[0]
+            return Feedback(False, f"{len(wrong)} value(s) differ, e.g. {k!r}: you have {_fmt(got[k])}, expected {_fmt(want[k])}.")
+        return Feedback(True, f"all {len(want)} values are right.")
+    return check

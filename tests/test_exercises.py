@@ -1,0 +1,99 @@
+"""The exercise mechanism and the exercises of every lesson: right answers pass, wrong ones get a precise message."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helpers.exercise_bank as bank
+from helpers.data import validate
+from helpers.exercises import Exercise, Feedback, expect_choice, expect_number, expect_series
+
+
+def test_unanswered_exercise_does_not_fail_the_notebook():
+    q = Exercise("q1", "?", expect_number(1))
+    assert not q.check(...).correct and "not answered yet" in q.check(...).message
+
+
+def test_number_checker_messages():
+    check = expect_number(100, mistakes={120: "you count duplicates"})
+    assert check(100).correct and repr(check(100)) == "[Correct] 100 is right."
+    assert check(120).message == "120 is what you get when you count duplicates."
+    assert check(90).message == "90 is too low by 10%."
+    assert "single number" in check(pd.Series([1])).message
+    assert "expected a number" in check("100").message
+    assert "expected a number" in check(True).message
+    assert "NaN" in check(float("nan")).message
+
+
+def test_number_checker_tolerance():
+    assert expect_number(0.3333, abs_tol=1e-3)(1 / 3).correct
+    assert not expect_number(0.3333, abs_tol=1e-5)(0.34).correct
+
+
+def test_choice_checker():
+    check = expect_choice("Candles", ["Candles", "Electronics"], {"Electronics": "gross, not net"})
+    assert check(" Candles ").correct
+    assert check("Electronics").message == "'Electronics' is not it: gross, not net."
+    assert "not one of the options" in check("Shoes").message
+
+
+def test_series_checker():
+    want = pd.Series({"urban": 3, "rural": 1})
+    check = expect_series(want)
+    assert check(pd.Series({"rural": 1, "urban": 3})).correct
+    assert "missing labels ['rural']" in check(pd.Series({"urban": 3})).message
+    assert "1 value(s) differ, e.g. 'urban'" in check(pd.Series({"urban": 2, "rural": 1})).message
+    assert "expected a pandas Series" in check([3, 1]).message
+    assert check(want.to_frame("n")).correct
+    assert "wrong order" in expect_series(want, check_order=True)(want.iloc[::-1]).message
+
+
+def test_a_crashing_checker_becomes_feedback():
+    def broken(_):
+        raise ZeroDivisionError("oops")
+    assert "could not check" in Exercise("q", "?", broken).check(1).message
+
+
+def test_hint_and_solution_print(capsys):
+    q = Exercise("q9", "?", expect_number(1), hint_text="think", solution_code="answer = 1")
+    q.hint()
+    q.solution()
+    out = capsys.readouterr().out
+    assert "Hint for q9: think" in out and "answer = 1" in out
+
+
+def _lesson_modules():
+    return [importlib.import_module(f"helpers.exercise_bank.{m.name}") for m in pkgutil.iter_modules(bank.__path__)]
+
+
+@pytest.fixture(scope="module")
+def small_world(small_world_dir):
+    from helpers.data import read_raw
+    return validate(read_raw(small_world_dir))
+
+
+@pytest.mark.parametrize("module", _lesson_modules(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_every_solution_passes_its_own_check_and_a_wrong_answer_fails(module, small_world):
+    exercises = module.exercises(small_world)
+    assert len(exercises) >= 3
+    for number, q in enumerate(exercises, start=1):
+        assert q.hint_text and q.solution_code, q.key
+        namespace = {"world": small_world, "pd": pd, "np": np, **getattr(module, "SOLUTION_NAMESPACE", {})}
+        exec(q.solution_code, namespace)
+        answer = namespace[f"answer_{number}"]
+        assert q.check(answer).correct, (q.key, q.check(answer))
+        assert not q.check(None).correct
+        assert isinstance(q.check(None), Feedback)
+
+
+def test_lesson00_names_the_usual_mistakes(small_world):
+    from helpers.exercise_bank import lesson00
+    ex = lesson00.exercises(small_world)
+    completed = small_world.orders[small_world.orders["status"] == "completed"]
+    assert "order lines instead of customers" in ex.q1.check(len(completed)).message
+    emailed_share = small_world.campaign["opened"].mean()
+    assert "both arms" in ex.q4.check(emailed_share).message
