@@ -17,6 +17,7 @@ def exercises(world: World) -> ExerciseSet:
         expect_number(buyers, mistakes={
             len(completed): "you count order lines instead of customers",
             completed["order_id"].nunique(): "you count orders instead of customers",
+            orders["order_id"].nunique(): "you count orders (of any status) instead of customers",
             orders["customer_id"].nunique(): "you also count customers whose only lines were cancelled or returned",
             len(customers): "you count every customer, buyers or not",
         }),

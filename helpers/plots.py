@@ -1,0 +1,74 @@
+"""Plots shared by the lessons: one look (colour-blind-safe, laptop-sized, labelled) for the whole course."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .sales import net_revenue_by
+
+FIGSIZE = (9, 4.5)
+PALETTE = "colorblind"
+
+
+def use_course_style() -> None:
+    """Seaborn's colour-blind palette, a white grid and a figure size that fits a laptop screen."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, rc={"figure.figsize": FIGSIZE, "figure.dpi": 90,
+                                                          "axes.titleweight": "bold"})
+
+
+def _axes(ax: plt.Axes | None) -> plt.Axes:
+    return ax if ax is not None else plt.subplots(figsize=FIGSIZE)[1]
+
+
+def monthly_orders_plot(orders: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Completed orders per month, one line per channel."""
+    ax = _axes(ax)
+    done = orders[orders["status"] == "completed"].drop_duplicates("order_id")
+    monthly = (done.groupby([done["order_ts"].dt.to_period("M").dt.to_timestamp(), "channel"], observed=True)
+               .size().rename("orders").reset_index())
+    sns.lineplot(data=monthly, x="order_ts", y="orders", hue="channel", marker="o", ax=ax)
+    ax.set(title="Completed orders per month, by channel", xlabel="month", ylabel="orders")
+    ax.legend(title="channel")
+    return ax
+
+
+def category_revenue_plot(orders: pd.DataFrame, products: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Net revenue by product category (the course's net-value rule), largest first."""
+    ax = _axes(ax)
+    lines = orders.merge(products[["product_id", "category"]], on="product_id")
+    revenue = (net_revenue_by(lines, "category") / 1000).reset_index()
+    revenue["category"] = revenue["category"].astype(str)  # plain labels, so bars follow the revenue order
+    sns.barplot(data=revenue, y="category", x="net_revenue", order=revenue["category"],
+                color=sns.color_palette(PALETTE)[0], ax=ax)
+    ax.set(title="Net revenue by category (after discounts, returns and cancellations)",
+           xlabel="net revenue (thousands)", ylabel="")
+    return ax
+
+
+def distribution_plot(frame: pd.DataFrame, column: str, by: str, ax: plt.Axes | None = None,
+                      title: str | None = None) -> plt.Axes:
+    """Box plots of one numeric column across the groups of another."""
+    ax = _axes(ax)
+    order = sorted(frame[by].dropna().unique()) if frame[by].dtype != "category" else list(frame[by].cat.categories)
+    sns.boxplot(data=frame, x=by, y=column, order=order, color=sns.color_palette(PALETTE)[2], ax=ax)
+    ax.set(title=title or f"{column.replace('_', ' ')} by {by.replace('_', ' ')}",
+           xlabel=by.replace("_", " "), ylabel=column.replace("_", " "))
+    return ax
+
+
+def share_plot(frame: pd.DataFrame, column: str, by: str, ax: plt.Axes | None = None,
+               title: str | None = None) -> plt.Axes:
+    """Share of True in a yes/no column for each group, as bars (e.g. conversion by arm)."""
+    ax = _axes(ax)
+    share = frame.groupby(by, observed=True)[column].mean().rename("share").reset_index()
+    share[by] = share[by].astype(str)  # categorical hue would dodge the bars off centre
+    sns.barplot(data=share, x=by, y="share", hue=by, palette=PALETTE, legend=False, ax=ax)
+    ax.set(title=title or f"share {column.replace('_', ' ')} by {by.replace('_', ' ')}",
+           xlabel=by.replace("_", " "), ylabel=f"share {column.replace('_', ' ')}")
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    return ax
+
+
+
+

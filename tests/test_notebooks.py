@@ -1,0 +1,56 @@
+"""Every lesson is stored executed, in order, without errors, with its shared header, goals, exercises and recap.
+
+nbval (run by ./kit.sh test) re-executes the notebooks and compares outputs;
+these checks catch what nbval does not: a notebook saved half-run or with a
+stale header, a lesson without exercises.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from sync_notebooks import LESSONS  # noqa: E402
+
+NOTEBOOKS = [ROOT / "notebooks" / name for name in LESSONS]
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_headers_are_in_sync_with_their_single_source():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_executed_top_to_bottom_without_errors(path):
+    nb = _load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "re-run the notebook top to bottom and save it"
+    for cell in code:
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", "".join(cell["source"])[:80]
+            text = "".join(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert not re.search(r"0x[0-9a-f]{8,}", text), "a memory address in an output is not reproducible"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_shape_goals_exercises_recap(path):
+    nb = _load(path)
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "## Learning goals" in markdown and "## Recap" in markdown
+    checks = set(re.findall(r"ex\.(q\d+)\.check\(answer_\d+\)", code))
+    assert len(checks) >= 3, "a lesson needs at least three self-checking exercises"
+    assert "today()" not in code and ".now()" not in code, "lessons use the fixed as-of date"
