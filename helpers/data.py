@@ -7,8 +7,10 @@ be inspected. Input the kit cannot trust (a missing column, text in a number
 column, an unknown code, an id that joins nothing, ...) raises
 :class:`DataContractError` naming the table, column and example rows.
 
->>> world = load_world()                         # doctest: +SKIP
->>> world.report.summary()                       # doctest: +SKIP
+Example::
+
+    world = load_world()          # the committed sample, validated
+    world.report.summary()        # rows read, kept, repaired, excluded per table
 """
 from __future__ import annotations
 
@@ -49,9 +51,9 @@ class DataContractError(ValueError):
 def read_raw(folder: str | Path | None = None, tables: tuple[str, ...] = w.TABLES) -> dict[str, pd.DataFrame]:
     """Read the world's CSV files as text, exactly as stored (validation does the typing).
 
-    >>> raw = read_raw()                     # doctest: +SKIP
-    >>> sorted(raw)                          # doctest: +SKIP
-    ['campaign', 'customers', 'events', 'orders', 'products']
+    Example::
+
+        raw = read_raw()          # {'customers': ..., 'products': ..., 'orders': ..., ...}
     """
     folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
     raw = {}
@@ -247,8 +249,10 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
     is not in the customers table. Everything else that breaks the contract
     raises :class:`DataContractError`.
 
-    >>> world = validate(read_raw())                  # doctest: +SKIP
-    >>> world.report.summary().loc["orders", "read"]  # doctest: +SKIP
+    Example::
+
+        world = validate(read_raw(), unknown_customers="exclude")
+        world.report.excluded["orders"]   # the excluded rows, with a reason column
     """
     if unknown_customers not in ("raise", "exclude"):
         raise ValueError("unknown_customers must be 'raise' or 'exclude'")
@@ -347,9 +351,10 @@ def load_world(folder: str | Path | None = None, as_of: str | pd.Timestamp | Non
                unknown_customers: str = "raise") -> World:
     """Read and validate a world folder (the committed sample by default).
 
-    >>> world = load_world()                    # doctest: +SKIP
-    >>> len(world.customers)                    # doctest: +SKIP
-    25000
+    Example::
+
+        world = load_world()                      # datasets/
+        world = load_world("/tmp/world-1m")       # a generated copy
     """
     folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
     meta = world_metadata(folder) if (folder / "world.json").exists() else {}
