@@ -1,0 +1,14 @@
+"""The helpers of the micro-segmentation kit: the logic every lesson stands on.
+
+Modules, one per concept:
+
+* :mod:`helpers.world`     seeded generator of the sample retail world
+* :mod:`helpers.schema`    the data contract and the data dictionary
+* :mod:`helpers.data`      loading and validation, with a report of every repair and exclusion
+* :mod:`helpers.sales`     the one rule for net revenue
+* :mod:`helpers.exercises` self-checking exercises; lesson exercises live in :mod:`helpers.exercise_bank`
+* :mod:`helpers.plots`     the course's plot style and shared plots
+* :mod:`helpers.colab`     installing only what Google Colab lacks
+"""
+
+__version__ = "0.1.0"

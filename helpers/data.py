@@ -276,7 +276,7 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
                 repairs[table].append((f"{col.name}: tidied case/spaces", repaired))
             if not col.nullable:
                 empty = typed[col.name].isna()
-                if empty.any() and not (col.name == "customer_id" and table in ("orders", "events")):
+                if empty.any():
                     raise DataContractError(table, col.name, "required values are empty", _bad(frame[col.name], empty))
         extra = [c for c in frame.columns if c not in typed]
         out = pd.DataFrame(typed, index=frame.index)
@@ -284,7 +284,8 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
             out[c] = frame[c]
         if extra:
             report.action_log.append((table, "kept", f"extra columns not in the contract: {extra}", len(frame)))
-        reasons = [("exact duplicate of an earlier row", frame.duplicated(keep="first"))]
+        # compared after tidying, so " Web" and "web" on otherwise equal rows are duplicates too
+        reasons = [("exact duplicate of an earlier row", out[[c.name for c in columns]].duplicated(keep="first"))]
         if table in ("orders", "events"):
             reasons.append(("no customer id (guest checkout or anonymous session)", out["customer_id"].isna()))
         ts = {"orders": "order_ts", "events": "event_ts"}.get(table)

@@ -193,3 +193,12 @@ def test_data_dictionary_covers_every_column_and_readme_is_current():
     assert (frame["meaning"].str.len() > 5).all()
     readme = (Path(__file__).resolve().parent.parent / "datasets" / "README.md").read_text()
     assert dictionary_markdown() in readme, "regenerate with: python -m helpers.schema > datasets/README dictionary part"
+
+
+def test_rows_equal_after_tidying_are_duplicates_not_key_clashes(raw):
+    orders = raw["orders"]
+    copy = orders.iloc[[0]].copy()
+    copy["channel"] = " " + copy["channel"].str.upper()
+    raw["orders"] = pd.concat([orders, copy], ignore_index=True)
+    world = validate(raw)
+    assert world.report.excluded["orders"].loc[len(orders), "reason"] == "exact duplicate of an earlier row"
