@@ -31,9 +31,10 @@ def measure(path: Path) -> dict:
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         seconds = time.perf_counter() - start
-        lines = []
-        client.kc.execute_interactive(PEAK, output_hook=lambda m: lines.append(m["content"].get("text", "")))
-    peak_kib = int("".join(lines).strip())
+        probe = nbformat.v4.new_code_cell(PEAK)
+        nb.cells.append(probe)  # the client writes results back into its notebook
+        client.execute_cell(probe, len(nb.cells) - 1)
+    peak_kib = int("".join(o.get("text", "") for o in probe.outputs).strip())
     return {"notebook": path.name, "seconds": round(seconds, 1), "peak_kernel_mib": round(peak_kib / 1024)}
 
 
