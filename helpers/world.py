@@ -341,14 +341,15 @@ def _make_customers(rng: np.random.Generator, n: int, first_id: int) -> tuple[pd
     household = _categorical(rng, _persona_array("household")[persona]
                              * np.where(age[:, None] < 25, [1.5, .6, .3, 2.0], 1.0))
 
-    psycho = np.clip(_persona_array("psycho")[persona] + rng.normal(0, 1.15, (n, len(PSYCHOGRAPHICS))), 1, 7)
+    psycho = np.clip(_persona_array("psycho")[persona] + rng.normal(0, 1.35, (n, len(PSYCHOGRAPHICS))), 1, 7)
     psycho = np.round(psycho, 1)
     psycho[rng.random(n) < 0.18] = np.nan  # did not answer the survey
 
-    tag_p = np.full((len(PERSONAS), len(INTERESTS)), 0.06)
+    # interests lean towards the persona but are common elsewhere too: a tag is a hint, not a label
+    tag_p = np.full((len(PERSONAS), len(INTERESTS)), 0.10)
     for i, p in enumerate(PERSONAS):
         for tag, prob in p.interests.items():
-            tag_p[i, INTERESTS.index(tag)] = prob
+            tag_p[i, INTERESTS.index(tag)] = 0.10 + 0.7 * (prob - 0.10)
     has_tag = rng.random((n, len(INTERESTS))) < tag_p[persona]
     tags = np.array(INTERESTS, dtype=object)
     interests = [";".join(tags[row]) for row in has_tag]

@@ -166,3 +166,20 @@ def test_products_have_margin():
     assert len(products) == len(w.CATEGORIES) * w.PRODUCTS_PER_CATEGORY
     assert ((products["unit_cost"] > 0) & (products["unit_cost"] < products["price"])).all()
     assert products["product_id"].is_unique
+
+
+def test_personas_are_learnable_from_classic_bases_but_not_given_away(sample):
+    """Classic bases predict the hidden persona far above chance, yet far from perfectly."""
+    from sklearn.tree import DecisionTreeClassifier
+    world, truth = sample
+    c = world.customers.set_index("customer_id")
+    y = truth.set_index("customer_id").loc[c.index, "persona"].astype(str)
+    features = pd.get_dummies(c[["region", "urbanicity", "gender", "income_band", "household"]].astype(str)).astype(float)
+    features["age"] = c["age"]
+    scores = c[["price_sensitivity", "brand_loyalty", "eco_consciousness", "tech_savviness", "adventurousness"]]
+    features = features.join(scores.fillna(scores.mean())).join(c["interests"].fillna("").str.get_dummies(";"))
+    half = len(features) // 2
+    model = DecisionTreeClassifier(max_depth=8, random_state=0).fit(features.iloc[:half], y.iloc[:half])
+    accuracy = (model.predict(features.iloc[half:]) == y.iloc[half:]).mean()
+    chance = y.value_counts(normalize=True).max()
+    assert chance < 0.2 and 0.35 < accuracy < 0.85, accuracy
