@@ -42,7 +42,14 @@ find_colab_python() {
   echo "${PYTHON:-python3}"
 }
 
-pinned_env() { make_env .venv "${PYTHON:-python3}" requirements.txt requirements-dev.txt; }
+pinned_env() {
+  local python=${PYTHON:-python3}
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    say "the kit needs Python 3.11 or newer; $python is $("$python" --version 2>&1 || echo missing). Set PYTHON=/path/to/python3.11"
+    exit 1
+  fi
+  make_env .venv "$python" requirements.txt requirements-dev.txt
+}
 
 case "${1:-help}" in
   setup)
@@ -50,15 +57,19 @@ case "${1:-help}" in
   lab)
     pinned_env
     extra=(); [[ $(id -u) == 0 ]] && extra+=(--allow-root)
-    say "opening JupyterLab on the lessons (Ctrl-C to stop)"
-    exec .venv/bin/jupyter lab "${extra[@]}" "${@:2}" notebooks ;;
+    say "opening JupyterLab on lesson 00 (Ctrl-C to stop)"
+    exec .venv/bin/jupyter lab "${extra[@]}" --ServerApp.root_dir="$KIT" \
+      --LabApp.default_url=/lab/tree/notebooks/00_welcome_and_data.ipynb "${@:2}" ;;
   run)
     pinned_env
     mkdir -p output/notebooks
+    failed=()
     for nb in notebooks/[0-9]*.ipynb; do
       say "executing $nb"
-      .venv/bin/jupyter nbconvert --to notebook --execute --output-dir output/notebooks "$nb" 2>/dev/null
+      .venv/bin/jupyter nbconvert --to notebook --execute --log-level=ERROR --output-dir output/notebooks "$nb" \
+        || failed+=("$nb")
     done
+    if (( ${#failed[@]} )); then say "FAILED: ${failed[*]} (the traceback is above)"; exit 1; fi
     say "executed lessons are in output/notebooks/" ;;
   test)
     pinned_env
@@ -68,6 +79,10 @@ case "${1:-help}" in
     say "Colab environment: helpers, doctests, and every notebook executed (nbval lax)"
     .venv-colab/bin/python -m pytest tests helpers notebooks --nbval-lax --nbval-current-env "${@:2}"
     say "both environments passed" ;;
-  *)
+  help|-h|--help)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *)
+    say "unknown command '$1'"
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2 ;;
 esac

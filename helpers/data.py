@@ -43,7 +43,8 @@ class DataContractError(ValueError):
         if rows is not None and len(rows):
             shown = ", ".join(f"row {i}: {v!r}" for i, v in rows.head(EXAMPLES).items())
             more = f" (and {len(rows) - EXAMPLES} more)" if len(rows) > EXAMPLES else ""
-            message += f". {len(rows)} row(s) at fault, e.g. {shown}{more}"
+            message += (f". {len(rows)} row(s) at fault, e.g. {shown}{more}"
+                        " (rows count from 0 after the header: row r is line r + 2 of the CSV file)")
         super().__init__(message)
 
 
@@ -83,15 +84,19 @@ class ValidationReport:
     """What validation did to every table.
 
     ``summary()`` gives rows read, kept unchanged, repaired and excluded per
-    table (they always add up); ``actions()`` lists each repair and exclusion
-    by reason; ``excluded[table]`` holds the excluded rows with a ``reason``
-    column, indexed by their row number in the raw table.
+    table (they always add up; the clean table holds the unchanged and the
+    repaired rows); ``actions()`` lists each repair and exclusion by reason;
+    ``excluded[table]`` holds the excluded rows as read, with a ``reason``
+    column, indexed by their row number in the raw table (counted from 0
+    after the header) and with ``csv_line``, their line in the CSV file.
+    ``notes`` says what was noticed without touching rows (extra columns).
     """
 
     read: dict[str, int] = field(default_factory=dict)
     repaired_rows: dict[str, int] = field(default_factory=dict)
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict)
     action_log: list[tuple[str, str, str, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
         rows = []
@@ -108,10 +113,11 @@ class ValidationReport:
     def __str__(self) -> str:
         lines = ["Validation report"]
         for table, r in self.summary().iterrows():
-            lines.append(f"  {table:<10} read {r['read']:>9,}  kept {r['kept unchanged']:>9,}  "
+            lines.append(f"  {table:<10} read {r['read']:>9,}  unchanged {r['kept unchanged']:>9,}  "
                          f"repaired {r['repaired']:>7,}  excluded {r['excluded']:>7,}")
         for a in self.actions().itertuples(index=False):
             lines.append(f"    {a.table}: {a.action} {a.rows:,} row(s): {a.reason}")
+        lines.extend(f"    note: {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -283,7 +289,7 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
         for c in extra:  # analysts' extra columns travel along untouched
             out[c] = frame[c]
         if extra:
-            report.action_log.append((table, "kept", f"extra columns not in the contract: {extra}", len(frame)))
+            report.notes.append(f"{table}: extra column(s) {extra} are not in the contract; kept as text, unchecked")
         # compared after tidying, so " Web" and "web" on otherwise equal rows are duplicates too
         reasons = [("exact duplicate of an earlier row", out[[c.name for c in columns]].duplicated(keep="first"))]
         if table in ("orders", "events"):
@@ -305,10 +311,11 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
             mask = mask.fillna(False).astype(bool) & ~taken  # each row is excluded for its first reason
             report.action_log.append((table, "excluded", reason, int(mask.sum())))
             if mask.any():
-                parts.append(raw[table][mask].assign(reason=reason))
+                parts.append(raw[table][mask].assign(reason=reason, csv_line=lambda d: d.index + 2))
             taken |= mask
         report.excluded[table] = (pd.concat(parts).sort_index() if parts
-                                  else raw[table].iloc[:0].assign(reason=pd.Series(dtype="object")))
+                                  else raw[table].iloc[:0].assign(reason=pd.Series(dtype="object"),
+                                                                  csv_line=pd.Series(dtype="int64")))
         repaired_any = pd.Series(False, index=frame.index)
         for reason, mask in repairs[table]:  # an excluded row counts as excluded, not repaired
             report.action_log.append((table, "repaired", reason, int((mask & ~taken).sum())))

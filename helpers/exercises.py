@@ -117,8 +117,13 @@ def expect_number(expected: float, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
         for value, why in (mistakes or {}).items():
             if math.isclose(float(answer), float(value), rel_tol=rel_tol, abs_tol=abs_tol):
                 return Feedback(False, f"{_fmt(answer)} is what you get when {why}.")
+        if 0 < abs(expected) <= 1 and math.isclose(float(answer) / 100, float(expected), rel_tol=0.02, abs_tol=0.005):
+            return Feedback(False, f"{_fmt(answer)} looks like a percentage; give a share between 0 and 1.")
         direction = "high" if answer > expected else "low"
         off = abs(answer - expected) / abs(expected) if expected else float("inf")
+        if off < 0.01:
+            return Feedback(False, f"{_fmt(answer)} is close but slightly too {direction} (by {off:.2%}): "
+                                   "check which rows you kept, or rounding along the way.")
         return Feedback(False, f"{_fmt(answer)} is too {direction}" + (f" by {off:.0%}." if off < 10 else "."))
     return check
 
@@ -130,10 +135,13 @@ def expect_choice(expected: Any, options: Iterable[Any], explanations: Mapping[A
     False
     """
     options = list(options)
+    by_text = {str(o).strip().lower(): o for o in options}
 
     def check(answer: Any) -> Feedback:
+        if isinstance(answer, (pd.Series, pd.DataFrame, pd.Index, list, tuple, set, dict, np.ndarray)):
+            return Feedback(False, f"expected a single value, got a {type(answer).__name__}: pick one of its labels.")
         if isinstance(answer, str):
-            answer = answer.strip()
+            answer = by_text.get(answer.strip().lower(), answer.strip())
         if answer not in options:
             return Feedback(False, f"{answer!r} is not one of the options: {options}.")
         if answer == expected:
@@ -165,6 +173,13 @@ def expect_series(expected: pd.Series, rel_tol: float = 1e-6, check_order: bool 
             return Feedback(False, f"right values, wrong order: expected {list(want.index)[:5]}...")
         got = got.reindex(want.index)
         wrong = [k for k in want.index if not np.isclose(float(got[k]), float(want[k]), rtol=rel_tol)]
+        total = float(want.sum())
+        if wrong and total and np.allclose(got.astype(float), want.astype(float) / total, rtol=rel_tol):
+            return Feedback(False, "you give shares (they add up to 1); the question asks for counts.")
+        got_total = float(got.sum())
+        if wrong and got_total and np.isclose(total, 1.0) and np.allclose(got.astype(float) / got_total, want.astype(float),
+                                                                          rtol=rel_tol):
+            return Feedback(False, "you give counts; the question asks for shares that add up to 1.")
         if wrong:
             k = wrong[0]
             return Feedback(False, f"{len(wrong)} value(s) differ, e.g. {k!r}: you have {_fmt(got[k])}, expected {_fmt(want[k])}.")

@@ -12,9 +12,12 @@ PALETTE = "colorblind"
 
 
 def use_course_style() -> None:
-    """Seaborn's colour-blind palette, a white grid and a figure size that fits a laptop screen."""
+    """The course's look: seaborn's colour-blind palette, a white grid, a laptop-sized figure,
+    and tables that show whole sentences and at most 30 columns."""
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={"figure.figsize": FIGSIZE, "figure.dpi": 90,
                                                           "axes.titleweight": "bold"})
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.max_colwidth", 120)
 
 
 def _axes(ax: plt.Axes | None) -> plt.Axes:
@@ -29,7 +32,7 @@ def monthly_orders_plot(orders: pd.DataFrame, ax: plt.Axes | None = None) -> plt
                .size().rename("orders").reset_index())
     sns.lineplot(data=monthly, x="order_ts", y="orders", hue="channel", marker="o", ax=ax)
     ax.set(title="Completed orders per month, by channel", xlabel="month", ylabel="orders")
-    ax.legend(title="channel")
+    ax.legend(title="channel", loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -42,7 +45,7 @@ def category_revenue_plot(orders: pd.DataFrame, products: pd.DataFrame, ax: plt.
     sns.barplot(data=revenue, y="category", x="net_revenue", order=revenue["category"],
                 color=sns.color_palette(PALETTE)[0], ax=ax)
     ax.set(title="Net revenue by category (after discounts, returns and cancellations)",
-           xlabel="net revenue (thousands)", ylabel="")
+           xlabel="net revenue (thousand USD)", ylabel="")
     return ax
 
 

@@ -40,3 +40,14 @@ def net_revenue_by(orders: pd.DataFrame, by: str | list[str]) -> pd.Series:
     value = net_line_value(orders)
     keys = [orders[c] for c in ([by] if isinstance(by, str) else by)]
     return value.groupby(keys, observed=True).sum().sort_values(ascending=False, kind="stable").rename("net_revenue")
+
+
+def format_money(values: pd.Series, currency: str = "$") -> pd.Series:
+    """Whole-dollar amounts as readable text for tables (minus sign before the currency).
+
+    >>> format_money(pd.Series([16211765.4, -1140794.0, 0.0])).tolist()
+    ['$16,211,765', '-$1,140,794', '$0']
+    """
+    rounded = values.astype(float).round(0)
+    text = rounded.abs().map(lambda v: f"{currency}{v:,.0f}")
+    return text.where(rounded >= 0, "-" + text)

@@ -84,7 +84,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("product_id", "str", "unique product code"),
         _c("name", "str", "product name"),
         _c("category", "category", "product category", allowed=w.CATEGORIES),
-        _c("price", "float", "list price per unit", minimum=0),
+        _c("price", "float", "list price per unit, in US dollars (the retailer reports Canadian sales in USD too)", minimum=0),
         _c("unit_cost", "float", "what one unit costs the retailer", minimum=0),
     ),
     "orders": (
@@ -94,7 +94,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("order_ts", "datetime", "when the order was placed (for returns: when the goods came back)"),
         _c("product_id", "str", "product bought (joins products)"),
         _c("quantity", "int", "units; negative on a return row"),
-        _c("unit_price", "float", "price per unit before discount", minimum=0),
+        _c("unit_price", "float", "price per unit before discount, in US dollars", minimum=0),
         _c("discount", "float", "discount as a share of the price (0.2 = 20% off)", minimum=0, maximum=1),
         _c("channel", "category", "where the order was placed; case and spaces are tidied by validation",
            allowed=w.ORDER_CHANNELS),
@@ -115,8 +115,9 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("sent", "bool", "email sent (treatment arm only)"),
         _c("opened", "bool", "email opened"),
         _c("clicked", "bool", "link in the email clicked"),
-        _c("converted", "bool", "completed an order in the 14-day attribution window"),
-        _c("revenue", "float", "net order value in the attribution window", minimum=0),
+        _c("converted", "bool", "completed an order in the 14-day attribution window (guest checkouts cannot be attributed)"),
+        _c("revenue", "float", "value of the completed orders in the attribution window, after discounts "
+           "(returns are not deducted: most come back after the window closes)", minimum=0),
     ),
 }
 

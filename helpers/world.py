@@ -616,7 +616,8 @@ class WorldChunk:
 
 def _campaign_outcomes(campaign: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     lo, hi = CAMPAIGN_DAY, CAMPAIGN_DAY + CAMPAIGN_WINDOW_DAYS
-    window = lines[(lines["status"] == "completed") & (lines["order_day"] >= lo) & (lines["order_day"] < hi)]
+    window = lines[(lines["status"] == "completed") & (lines["order_day"] >= lo) & (lines["order_day"] < hi)
+                   & lines["customer_id"].notna()].drop_duplicates()
     revenue = (window["quantity"] * window["unit_price"] * (1 - window["discount"])).groupby(window["customer_id"]).sum()
     campaign = campaign.copy()
     campaign["revenue"] = np.round(campaign["customer_id"].map(revenue).fillna(0.0).to_numpy(float), 2)
@@ -634,11 +635,12 @@ def generate_chunk(seed: int, chunk_index: int, n: int, first_order_id: int,
     campaign, order_cust, order_day, from_campaign, truth = _run_campaign(rng, customers, latent, order_cust, order_day)
     lines = _make_lines(rng, customers, latent, buy, order_cust, order_day, from_campaign,
                         first_order_id, choice_cum, products)
-    campaign = _campaign_outcomes(campaign, lines)
     events = _make_events(rng, customers, latent, browse, products)
 
     lines = lines.sort_values(["order_id", "order_day", "line_number"], kind="stable", ignore_index=True)
     lines = _add_order_mess(rng, lines)
+    # outcomes as the analyst can see them: a guest checkout cannot be attributed to anyone
+    campaign = _campaign_outcomes(campaign, lines)
     lines.insert(3, "order_ts", _to_timestamps(lines.pop("order_day").to_numpy()).dt.strftime("%Y-%m-%d %H:%M:%S"))
     events = _add_event_mess(rng, events)
     events.insert(1, "event_ts", _to_timestamps(events.pop("event_day").to_numpy()).dt.strftime("%Y-%m-%d %H:%M:%S"))
@@ -686,13 +688,14 @@ def _chunks(n_customers: int) -> Iterator[tuple[int, int]]:
         yield index, min(CHUNK_SIZE, n_customers - start)
 
 
-def generate_world(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, out: str | Path = "datasets",
-                   compress: bool = True, progress: bool | None = None) -> dict:
+def generate_world(n_customers: int, seed: int, out: str | Path, compress: bool = True,
+                   progress: bool | None = None, overwrite: bool = False) -> dict:
     """Write the whole retail world to ``out`` and return its metadata.
 
     Tables go to ``out/<table>.csv.gz``; the hidden truth goes to
     ``out/hidden/truth.csv.gz``; ``out/world.json`` records the parameters,
-    the fixed dates and row counts. Large worlds are written chunk by chunk
+    the fixed dates and row counts. An existing world is never replaced
+    unless ``overwrite`` is true. Large worlds are written chunk by chunk
     (``CHUNK_SIZE`` customers at a time) so memory does not grow with size.
 
     Example::
@@ -703,6 +706,9 @@ def generate_world(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEE
     if n_customers < 1:
         raise ValueError(f"n_customers must be at least 1, got {n_customers}")
     out = Path(out)
+    if (out / "world.json").exists() and not overwrite:
+        raise FileExistsError(f"{out} already holds a world; choose another folder or pass overwrite=True "
+                              "(--overwrite on the command line)")
     (out / "hidden").mkdir(parents=True, exist_ok=True)
     suffix = ".csv.gz" if compress else ".csv"
     products = make_products(seed)
@@ -756,6 +762,13 @@ def _progress_bar(total: int, progress: bool | None):
     return _Silent()
 
 
+def file_checksums(folder: str | Path) -> dict[str, str]:
+    """SHA-256 of every data file in a world folder, as ``sha256sum`` computes it."""
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*.csv*"))}
+
+
 def content_checksums(folder: str | Path) -> dict[str, str]:
     """SHA-256 of the *uncompressed* content of every CSV in a world folder.
 
@@ -778,15 +791,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.world", description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS, help="number of customers (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
-    parser.add_argument("--out", default="datasets", help="output folder (default %(default)s)")
+    parser.add_argument("--out", required=True, help="output folder (a new one; see --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a world already in --out")
     parser.add_argument("--no-compress", action="store_true", help="write plain CSV (faster for very large worlds)")
-    parser.add_argument("--checksums", action="store_true", help="also write CHECKSUMS.sha256 of the content")
+    parser.add_argument("--checksums", action="store_true", help="also write CHECKSUMS.sha256 (check with sha256sum -c)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    meta = generate_world(args.customers, args.seed, args.out, compress=not args.no_compress,
-                          progress=False if args.quiet else None)
+    try:
+        meta = generate_world(args.customers, args.seed, args.out, compress=not args.no_compress,
+                              progress=False if args.quiet else None, overwrite=args.overwrite)
+    except FileExistsError as err:
+        parser.error(str(err))
     if args.checksums:
-        sums = content_checksums(args.out)
+        sums = file_checksums(args.out)
         Path(args.out, "CHECKSUMS.sha256").write_text("".join(f"{h}  {p}\n" for p, h in sums.items()), encoding="utf-8")
     print(json.dumps(meta["rows"]), file=sys.stderr)
     return 0

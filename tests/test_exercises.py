@@ -29,6 +29,14 @@ def test_number_checker_messages():
     assert "NaN" in check(float("nan")).message
 
 
+def test_number_checker_near_misses_and_percentages():
+    assert "close but slightly too high (by 0.10%)" in expect_number(1000)(1001).message
+    share = expect_number(0.3597, abs_tol=5e-4)
+    assert "looks like a percentage" in share(36).message
+    assert "looks like a percentage" in share(35.97).message
+    assert "too high" in expect_number(50)(60).message  # numbers above 1 are never taken for percentages
+
+
 def test_number_checker_tolerance():
     assert expect_number(0.3333, abs_tol=1e-3)(1 / 3).correct
     assert not expect_number(0.3333, abs_tol=1e-5)(0.34).correct
@@ -39,6 +47,8 @@ def test_choice_checker():
     assert check(" Candles ").correct
     assert check("Electronics").message == "'Electronics' is not it: gross, not net."
     assert "not one of the options" in check("Shoes").message
+    assert check("candles").correct  # case does not matter
+    assert "expected a single value, got a Series" in check(pd.Series({"Candles": 3})).message
 
 
 def test_series_checker():
@@ -49,6 +59,9 @@ def test_series_checker():
     assert "1 value(s) differ, e.g. 'urban'" in check(pd.Series({"urban": 2, "rural": 1})).message
     assert "expected a pandas Series" in check([3, 1]).message
     assert check(want.to_frame("n")).correct
+    assert "you give shares" in check(pd.Series({"urban": 0.75, "rural": 0.25})).message
+    shares = expect_series(pd.Series({"urban": 0.75, "rural": 0.25}))
+    assert "you give counts" in shares(pd.Series({"urban": 3, "rural": 1})).message
     assert "wrong order" in expect_series(want, check_order=True)(want.iloc[::-1]).message
 
 
@@ -97,3 +110,6 @@ def test_lesson00_names_the_usual_mistakes(small_world):
     assert "order lines instead of customers" in ex.q1.check(len(completed)).message
     emailed_share = small_world.campaign["opened"].mean()
     assert "both arms" in ex.q4.check(emailed_share).message
+    lines_2025 = small_world.orders[small_world.orders["order_ts"].dt.year == 2025]
+    no_discount = (lines_2025["quantity"] * lines_2025["unit_price"])[lines_2025["status"] != "cancelled"].sum()
+    assert "forget the discounts" in ex.q2.check(no_discount).message

@@ -44,9 +44,23 @@ def test_same_seed_same_bytes_other_seed_other_world(tmp_path):
 def test_generator_reproduces_the_committed_sample(tmp_path):
     meta = json.loads((DEFAULT_DATA_DIR / "world.json").read_text())
     w.generate_world(meta["n_customers"], seed=meta["seed"], out=tmp_path, progress=False)
-    committed = dict(line.split()[::-1] for line in (DEFAULT_DATA_DIR / "CHECKSUMS.sha256").read_text().splitlines())
-    assert w.content_checksums(tmp_path) == committed
-    assert w.content_checksums(DEFAULT_DATA_DIR) == committed, "datasets/ was edited by hand"
+    # content, not gzip bytes: another zlib build may compress the same rows differently
+    assert w.content_checksums(tmp_path) == w.content_checksums(DEFAULT_DATA_DIR)
+    assert json.loads((tmp_path / "world.json").read_text()) == meta
+
+
+def test_committed_checksum_file_matches_the_files_for_sha256sum():
+    listed = dict(line.split()[::-1] for line in (DEFAULT_DATA_DIR / "CHECKSUMS.sha256").read_text().splitlines())
+    assert listed == w.file_checksums(DEFAULT_DATA_DIR), "regenerate with --checksums; datasets/ was edited by hand"
+
+
+def test_an_existing_world_is_not_overwritten_by_accident(tmp_path):
+    w.generate_world(20, seed=1, out=tmp_path, progress=False)
+    with pytest.raises(FileExistsError, match="already holds a world"):
+        w.generate_world(20, seed=2, out=tmp_path, progress=False)
+    w.generate_world(20, seed=2, out=tmp_path, progress=False, overwrite=True)
+    with pytest.raises(SystemExit):
+        w.main(["--customers", "20", "--out", str(tmp_path), "--quiet"])
 
 
 def test_large_worlds_are_streamed_in_chunks_and_ids_stay_unique(tmp_path, monkeypatch):
@@ -62,7 +76,7 @@ def test_large_worlds_are_streamed_in_chunks_and_ids_stay_unique(tmp_path, monke
 
 def test_rejects_an_empty_world(tmp_path):
     with pytest.raises(ValueError, match="at least 1"):
-        w.generate_world(0, out=tmp_path)
+        w.generate_world(0, seed=1, out=tmp_path)
 
 
 def test_cli_writes_a_world_and_checksums(tmp_path):
@@ -129,8 +143,13 @@ def test_campaign_effect_is_heterogeneous_and_sometimes_negative(sample):
     assert (truth["true_uplift"] < 0).mean() > 0.1
     # control customers were never contacted
     assert not c.loc[c["arm"] == "control", ["sent", "opened", "clicked"]].any().any()
-    # converted means revenue in the window
+    # converted means revenue in the window, and a completed order the analyst can see
     assert ((c["revenue"] > 0) == c["converted"]).all()
+    start = w.CAMPAIGN_DATE
+    end = start + pd.Timedelta(days=w.CAMPAIGN_WINDOW_DAYS)
+    o = world.orders
+    buyers = set(o.loc[(o["status"] == "completed") & (o["order_ts"] >= start) & (o["order_ts"] < end), "customer_id"])
+    assert set(c.loc[c["converted"], "customer_id"]) == buyers & set(c["customer_id"])
 
 
 def test_segments_drift_between_the_two_snapshots(sample):

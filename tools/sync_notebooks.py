@@ -25,7 +25,7 @@ LESSONS = {
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.
 # In Colab only, and only when the kit is not there yet, it fetches the kit and
 # installs just the packages Colab lacks (Colab's pandas, numpy, scikit-learn,
-# seaborn, matplotlib and ipywidgets are kept as they are).
+# scipy, seaborn, matplotlib and ipywidgets are kept as they are).
 import subprocess, sys
 from pathlib import Path
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from ..data import World
 from ..exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_series
 from ..sales import net_line_value, net_revenue_by
-from ..world import CATEGORIES
 
 
 def exercises(world: World) -> ExerciseSet:
@@ -26,22 +25,21 @@ def exercises(world: World) -> ExerciseSet:
                       'answer_1 = completed["customer_id"].nunique()',
     )
 
-    with_category = orders.merge(world.products[["product_id", "category"]], on="product_id")
-    revenue = net_revenue_by(with_category, "category")
-    gross = (with_category.loc[with_category["status"] == "completed", "quantity"]
-             * with_category.loc[with_category["status"] == "completed", "unit_price"]
-             ).groupby(with_category["category"], observed=True).sum()
-    explanations = {c: f"its net revenue is {revenue.get(c, 0):,.0f}, below the top category's {revenue.iloc[0]:,.0f}"
-                    for c in CATEGORIES}
-    if gross.idxmax() != revenue.index[0]:
-        explanations[gross.idxmax()] = "it leads on gross sales, but not after discounts and returns"
+    in_2025 = orders[orders["order_ts"].dt.year == 2025]
+    value = in_2025["quantity"] * in_2025["unit_price"]
+    shipped = in_2025["status"] != "cancelled"
     q2 = Exercise(
-        "q2", "Which product category brought the most net revenue (the course's rule: helpers.sales.net_line_value)?",
-        expect_choice(revenue.index[0], CATEGORIES, explanations),
-        hint_text="Join the order lines to products on product_id to get the category, then use "
-                  "net_revenue_by(lines, 'category') from helpers.sales: its first label is the answer.",
-        solution_code='lines = world.orders.merge(world.products[["product_id", "category"]], on="product_id")\n'
-                      'answer_2 = net_revenue_by(lines, "category").index[0]',
+        "q2", "What was the net revenue of calendar year 2025, under the course's rule?",
+        expect_number(net_line_value(in_2025).sum(), abs_tol=1.0, mistakes={
+            value[shipped].sum(): "you forget the discounts",
+            net_line_value(in_2025[in_2025["status"] == "completed"]).sum(): "you leave out the returns",
+            (value * (1 - in_2025["discount"])).sum(): "you count cancelled lines, which never shipped",
+            net_line_value(orders).sum(): "you take the whole history instead of 2025",
+        }),
+        hint_text="Keep the lines whose order_ts falls in 2025 (.dt.year == 2025), apply net_line_value "
+                  "from helpers.sales, and sum.",
+        solution_code='in_2025 = world.orders[world.orders["order_ts"].dt.year == 2025]\n'
+                      'answer_2 = net_line_value(in_2025).sum()',
     )
 
     q3 = Exercise(
