@@ -1,0 +1,67 @@
+"""Interactive explorers for the lessons. Each has a pure *view* function (tested without a browser)
+and a thin ipywidgets wrapper that calls it whenever a control moves.
+
+The wrappers use only widgets that exist in ipywidgets 7 (Colab) and 8.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .rfm import name_segments, rfm_scores, rfm_table, segment_summary
+
+DEFAULT_RECENCY_CUTS = (30, 90, 180, 365)
+
+
+def rfm_explorer_view(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.Timestamp,
+                      window_days: int | None = None, recency_cuts: Sequence[int] | None = None) -> pd.DataFrame:
+    """Named RFM segments when only the last ``window_days`` of orders count and recency is scored by cut points.
+
+    ``recency_cuts`` are four increasing day counts (R = 5 below the first,
+    1 from the last on); ``None`` scores recency by quantiles. Frequency and
+    value are always scored by quantiles within the window.
+    """
+    as_of = pd.Timestamp(as_of)
+    if window_days is not None:
+        if window_days < 1:
+            raise ValueError(f"window_days must be at least 1, got {window_days}")
+        orders = orders[orders["order_ts"] >= as_of.normalize() - pd.Timedelta(days=window_days - 1)]
+    rfm = rfm_table(orders, customers, as_of)
+    cuts = {"recency_days": list(recency_cuts)} if recency_cuts is not None else None
+    segments = name_segments(rfm_scores(rfm, cuts=cuts))
+    return segment_summary(rfm, segments)
+
+
+def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.Timestamp):
+    """Sliders for the order window and the recency cut points; a table and a chart of the segments update."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    window = widgets.IntSlider(value=730, min=90, max=730, step=30, description="window (days)",
+                               style={"description_width": "initial"}, continuous_update=False)
+    scoring = widgets.Dropdown(options=["quantiles", "cut points"], value="cut points", description="recency by")
+    cuts = [widgets.IntSlider(value=v, min=1, max=720, description=f"R{5 - i} under (days)",
+                              continuous_update=False, style={"description_width": "initial"})
+            for i, v in enumerate(DEFAULT_RECENCY_CUTS)]
+    output = widgets.Output()
+
+    def redraw(*_):
+        output.clear_output(wait=True)
+        with output:
+            values = [c.value for c in cuts]
+            if scoring.value == "cut points" and sorted(set(values)) != values:
+                print(f"Recency cut points must increase: {values}. Move the sliders apart.")
+                return
+            table = rfm_explorer_view(orders, customers, as_of, window.value,
+                                      values if scoring.value == "cut points" else None)
+            display(table[["customers", "customer_share", "revenue_share", "median_recency_days"]])
+            ax = table["customers"].iloc[::-1].plot.barh(figsize=(8, 4), color="#0173b2")
+            ax.set(title="Customers per RFM segment", xlabel="customers", ylabel="")
+            plt.show()
+
+    for control in (window, scoring, *cuts):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([window, scoring]), widgets.HBox(cuts[:2]), widgets.HBox(cuts[2:]), output])

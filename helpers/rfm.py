@@ -1,0 +1,250 @@
+"""Recency, frequency, monetary value, their scores and the named RFM segments.
+
+The rules, stated once:
+
+* Only order lines dated on or before the as-of day count.
+* **Recency**: whole days from the last *completed* order to the as-of day
+  (0 = bought on the as-of day). Customers who never completed an order have
+  no recency (NaN) and are left out of scoring, never silently dropped: they
+  are the "no purchase" group.
+* **Frequency**: distinct completed orders (cancelled orders never shipped and
+  do not count; a return does not undo an order).
+* **Tenure** (a by-product, for lifecycle stages): whole days from the first
+  completed order in the data to the as-of day.
+* **Monetary**: net revenue under :func:`helpers.sales.net_line_value`:
+  discounts applied, returns netted out (when the goods came back),
+  cancellations worth zero. It can be zero or negative, e.g. for a customer
+  whose only lines in the window are returns of an older purchase.
+
+>>> import pandas as pd
+>>> orders = pd.DataFrame({"order_id": [1, 1, 2, 3], "customer_id": [7, 7, 7, 8],
+...     "order_ts": pd.to_datetime(["2026-09-01", "2026-09-01", "2026-09-20", "2026-09-25"]),
+...     "quantity": [1, 2, 1, -1], "unit_price": [10.0, 5.0, 20.0, 30.0], "discount": [0.0, 0.0, 0.5, 0.0],
+...     "status": ["completed", "completed", "completed", "returned"]})
+>>> rfm_table(orders, customers=[7, 8, 9], as_of="2026-09-30")
+             recency_days  frequency  monetary  tenure_days
+customer_id                                                
+7                    10.0          2      30.0         29.0
+8                     NaN          0     -30.0          NaN
+9                     NaN          0       0.0          NaN
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .sales import net_line_value
+
+ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "quantity", "unit_price", "discount", "status")
+RFM_COLUMNS = ("recency_days", "frequency", "monetary")
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{what} lacks column(s) {missing}; found {list(frame.columns)}")
+
+
+def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Index | None = None,
+              as_of: str | pd.Timestamp = "2026-09-30") -> pd.DataFrame:
+    """Recency (days), frequency (orders), monetary value (net revenue) and tenure (days) per customer.
+
+    ``customers`` (a customers table, or a list of ids) fixes the rows: every
+    customer appears, buyers or not, in that order. Without it, the rows are
+    the customers found in ``orders``, sorted by id. Rows with an empty
+    customer id are refused: validation excludes them first.
+    """
+    _require(orders, ORDER_COLUMNS, "orders")
+    if orders["customer_id"].isna().any():
+        bad = orders.index[orders["customer_id"].isna()][:5].tolist()
+        raise ValueError(f"orders: column 'customer_id' is empty in rows {bad}; validate the orders first "
+                         "(helpers.data.validate excludes and reports them)")
+    as_of = pd.Timestamp(as_of).normalize()
+    lines = orders[orders["order_ts"] < as_of + pd.Timedelta(days=1)]
+    ids = lines["customer_id"].to_numpy()
+    codes, uniques = pd.factorize(ids, sort=True)
+    n = len(uniques)
+    monetary = np.bincount(codes, weights=net_line_value(lines).to_numpy(), minlength=n)
+
+    completed = (lines["status"] == "completed").to_numpy()
+    order_ids = lines["order_id"].to_numpy()[completed]
+    first_line = ~pd.Series(order_ids).duplicated().to_numpy()  # one row per completed order
+    order_codes = codes[completed][first_line]
+    frequency = np.bincount(order_codes, minlength=n)
+    stamps = lines["order_ts"].to_numpy()[completed][first_line].astype("datetime64[ns]").astype("int64")
+    last = np.full(n, np.iinfo("int64").min)
+    _group_max(last, order_codes, stamps)
+    first = np.full(n, np.iinfo("int64").min)
+    _group_max(first, order_codes, -stamps)  # the latest of the negated times is the earliest time
+    today = np.datetime64(as_of.date(), "D")
+
+    def days_since(ns: np.ndarray) -> np.ndarray:
+        day = np.where(frequency > 0, ns, 0).astype("datetime64[ns]").astype("datetime64[D]")
+        return np.where(frequency > 0, (today - day).astype(float), np.nan)
+
+    table = pd.DataFrame({"recency_days": days_since(last), "frequency": frequency, "monetary": np.round(monetary, 2),
+                          "tenure_days": days_since(-first)},
+                         index=pd.Index(uniques, name="customer_id"))
+    if customers is not None:
+        wanted = customers["customer_id"] if isinstance(customers, pd.DataFrame) else pd.Index(customers)
+        table = table.reindex(pd.Index(wanted, name="customer_id"))
+        table["frequency"] = table["frequency"].fillna(0).astype("int64")
+        table["monetary"] = table["monetary"].fillna(0.0)
+    return table
+
+
+def _group_max(out: np.ndarray, codes: np.ndarray, values: np.ndarray) -> None:
+    """out[g] = max(values of group g), by sorting once (np.maximum.at is slow on millions of rows)."""
+    if len(codes) == 0:
+        return
+    order = np.lexsort((values, codes))
+    codes_sorted = codes[order]
+    last_of_group = np.r_[codes_sorted[1:] != codes_sorted[:-1], True]
+    out[codes_sorted[last_of_group]] = values[order][last_of_group]
+
+
+# --------------------------------------------------------------------------- scores
+def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1..bins by rank, robust to ties, skew and tiny inputs (never "bin edges must be unique").
+
+    Each value gets the mid-point of its rank range as a percentile, so tied
+    values share one score and a column where everyone is equal scores in
+    the middle. Missing values stay missing.
+
+    >>> quantile_scores(pd.Series([1, 1, 1, 1, 9])).tolist()
+    [2, 2, 2, 2, 5]
+    >>> quantile_scores(pd.Series([3.0, 3.0, 3.0])).tolist()
+    [3, 3, 3]
+    """
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    present = values.notna()
+    if not present.any():
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    ranks = (values if higher_is_better else -values)[present].rank(method="average")
+    mid_percentile = (ranks - 0.5) / present.sum()
+    scores = np.clip(np.ceil(mid_percentile * bins), 1, bins).astype("int64")
+    return scores.reindex(values.index).astype("Int64")
+
+
+def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool = True) -> pd.Series:
+    """Scores 1..len(cuts)+1 from explicit cut points (a value equal to a cut goes to the upper score).
+
+    >>> cut_scores(pd.Series([5, 40, 400]), cuts=[30, 90, 180, 365], higher_is_better=False).tolist()
+    [5, 4, 1]
+    """
+    cuts = list(cuts)
+    if sorted(cuts) != cuts or len(set(cuts)) != len(cuts):
+        raise ValueError(f"cut points must be strictly increasing, got {cuts}")
+    score = np.digitize(values.to_numpy(float), cuts) + 1
+    if not higher_is_better:
+        score = len(cuts) + 2 - score
+    return pd.Series(score, index=values.index).astype("Int64").where(values.notna())
+
+
+def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+    """R, F and M scores (higher = better) for customers with a purchase, by quantiles or by given cut points.
+
+    ``cuts`` may give explicit cut points per column, e.g.
+    ``{"recency_days": [30, 90, 180, 365]}``; the other columns use
+    quantiles. Customers with no purchase get no scores (missing).
+    """
+    _require(rfm, RFM_COLUMNS, "rfm table")
+    cuts = dict(cuts or {})
+    unknown = set(cuts) - set(RFM_COLUMNS)
+    if unknown:
+        raise KeyError(f"cut points given for unknown column(s) {sorted(unknown)}; use {list(RFM_COLUMNS)}")
+    buyers = rfm["frequency"] > 0
+    out = pd.DataFrame(index=rfm.index)
+    for column, letter, better_high in (("recency_days", "R", False), ("frequency", "F", True), ("monetary", "M", True)):
+        values = rfm[column].where(buyers)
+        out[letter] = (cut_scores(values, cuts[column], better_high) if column in cuts
+                       else quantile_scores(values, bins, better_high))
+    out["FM"] = ((out["F"] + out["M"]) / 2).round(0).astype("Int64")  # frequency and value move together
+    return out
+
+
+# --------------------------------------------------------------------------- named segments
+@dataclass(frozen=True)
+class SegmentRule:
+    """A named RFM segment: recency scores and combined frequency-monetary scores it covers (inclusive)."""
+
+    name: str
+    recency: tuple[int, int]
+    fm: tuple[int, int]
+    meaning: str
+
+
+# The usual named segments on a 5 x 5 grid of R (rows) and FM (columns).
+# Edit freely: check_segment_map says whether every cell is covered exactly once.
+RFM_SEGMENT_MAP: tuple[SegmentRule, ...] = (
+    SegmentRule("champions", (5, 5), (4, 5), "bought recently, buy often and spend the most"),
+    SegmentRule("loyal", (3, 4), (4, 5), "buy often and spend a lot; not in the last few weeks"),
+    SegmentRule("potential loyalists", (4, 5), (2, 3), "recent customers with average frequency and value"),
+    SegmentRule("new customers", (5, 5), (1, 1), "bought very recently, once or for little"),
+    SegmentRule("promising", (4, 4), (1, 1), "recent, but bought little so far"),
+    SegmentRule("need attention", (3, 3), (2, 3), "average on every count; slipping"),
+    SegmentRule("about to sleep", (3, 3), (1, 1), "below average and fading"),
+    SegmentRule("at risk", (2, 2), (4, 5), "were valuable and frequent, have not bought for a while"),
+    SegmentRule("cannot lose them", (1, 1), (4, 5), "used to be among the best, gone quiet for long"),
+    SegmentRule("hibernating", (1, 2), (2, 3), "long ago, modest frequency and value"),
+    SegmentRule("lost", (1, 2), (1, 1), "long ago, once or for little"),
+)
+NO_PURCHASE = "no purchase"
+
+
+def segment_grid(segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP, bins: int = 5) -> pd.DataFrame:
+    """The map as a grid: rows R = bins..1, columns FM = 1..bins, cells the segment name."""
+    grid = pd.DataFrame("", index=pd.Index(range(bins, 0, -1), name="R"), columns=pd.Index(range(1, bins + 1), name="FM"))
+    for rule in segment_map:
+        for r in range(rule.recency[0], rule.recency[1] + 1):
+            for fm in range(rule.fm[0], rule.fm[1] + 1):
+                grid.loc[r, fm] = rule.name if not grid.loc[r, fm] else grid.loc[r, fm] + " / " + rule.name
+    return grid
+
+
+def check_segment_map(segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP, bins: int = 5) -> None:
+    """Raise if a cell of the R x FM grid has no segment or more than one."""
+    grid = segment_grid(segment_map, bins)
+    empty = [(r, fm) for r in grid.index for fm in grid.columns if not grid.loc[r, fm]]
+    double = [(r, fm, grid.loc[r, fm]) for r in grid.index for fm in grid.columns if " / " in grid.loc[r, fm]]
+    if empty or double:
+        raise ValueError(f"segment map: cells (R, FM) without a segment {empty[:5]}; "
+                         f"cells with more than one {double[:5]}")
+
+
+def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP,
+                  bins: int = 5) -> pd.Series:
+    """The named segment of every customer; customers without scores are ``"no purchase"``."""
+    _require(scores, ("R", "FM"), "scores")
+    check_segment_map(segment_map, bins)
+    names = [rule.name for rule in segment_map]
+    lookup = np.zeros((bins + 1, bins + 1), dtype=int)
+    for i, rule in enumerate(segment_map):
+        lookup[rule.recency[0]:rule.recency[1] + 1, rule.fm[0]:rule.fm[1] + 1] = i
+    scored = scores["R"].notna() & scores["FM"].notna()
+    r = scores["R"].fillna(1).astype(int).to_numpy()
+    fm = scores["FM"].fillna(1).astype(int).to_numpy()
+    codes = np.where(scored.to_numpy(), lookup[r, fm], len(names))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=names + [NO_PURCHASE]), index=scores.index,
+                     name="rfm_segment")
+
+
+def segment_summary(rfm: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Size, share, revenue share and typical R, F, M of each named segment (the map's order)."""
+    frame = rfm.assign(segment=segments)
+    total_customers = len(frame)
+    total_revenue = frame["monetary"].clip(lower=0).sum()
+    summary = frame.groupby("segment", observed=False).agg(
+        customers=("frequency", "size"), median_recency_days=("recency_days", "median"),
+        mean_frequency=("frequency", "mean"), mean_monetary=("monetary", "mean"),
+        revenue=("monetary", "sum"))
+    summary["customer_share"] = summary["customers"] / total_customers if total_customers else 0.0
+    summary["revenue_share"] = summary["revenue"].clip(lower=0) / total_revenue if total_revenue else 0.0
+    return summary[["customers", "customer_share", "revenue", "revenue_share", "median_recency_days",
+                    "mean_frequency", "mean_monetary"]].round({"customer_share": 3, "revenue_share": 3,
+                                                               "mean_frequency": 2, "mean_monetary": 2,
+                                                               "revenue": 2})

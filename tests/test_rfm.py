@@ -1,0 +1,177 @@
+"""RFM, lifecycle, cohorts and the RFM explorer: the rules, and the edge cases that break naive code."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.explorers import rfm_explorer, rfm_explorer_view
+from helpers.lifecycle import cohort_retention, lifecycle_stage
+from helpers.rfm import (NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, check_segment_map, cut_scores, name_segments,
+                         quantile_scores, rfm_scores, rfm_table, segment_summary)
+
+AS_OF = "2026-09-30"
+
+
+def lines(*rows):
+    """Order lines from (order_id, customer_id, day, quantity, unit_price, discount, status) tuples."""
+    frame = pd.DataFrame(rows, columns=["order_id", "customer_id", "day", "quantity", "unit_price", "discount", "status"])
+    frame["order_ts"] = pd.to_datetime(frame.pop("day"))
+    return frame
+
+
+def test_rules_recency_frequency_monetary_tenure():
+    orders = lines((1, 5, "2026-09-01 10:00", 2, 10.0, 0.0, "completed"),
+                   (1, 5, "2026-09-01 10:00", 1, 20.0, 0.5, "completed"),   # second line, same order
+                   (2, 5, "2026-09-30 23:59", 1, 50.0, 0.0, "cancelled"),   # never shipped: no order, no value
+                   (1, 5, "2026-09-10 09:00", -1, 20.0, 0.5, "returned"),   # return netted out, order still counts
+                   (3, 5, "2026-08-01 08:00", 1, 100.0, 0.0, "completed"),
+                   (4, 5, "2026-10-02 08:00", 1, 999.0, 0.0, "completed"))  # after the as-of day: ignored
+    row = rfm_table(orders, as_of=AS_OF).loc[5]
+    assert row["recency_days"] == 29 and row["frequency"] == 2
+    assert row["monetary"] == pytest.approx(20 + 10 - 10 + 100)
+    assert row["tenure_days"] == 60
+
+
+def test_bought_on_the_as_of_day_has_recency_zero():
+    orders = lines((1, 1, "2026-09-30 23:00", 1, 5.0, 0.0, "completed"))
+    assert rfm_table(orders, as_of=AS_OF).loc[1, "recency_days"] == 0
+
+
+def test_one_customer_and_customers_with_only_returns():
+    orders = lines((1, 1, "2026-05-01", 1, 10.0, 0.0, "completed"),
+                   (9, 2, "2026-06-01", -1, 10.0, 0.0, "returned"))
+    rfm = rfm_table(orders, customers=[1, 2, 3], as_of=AS_OF)
+    assert rfm.loc[2, "frequency"] == 0 and rfm.loc[2, "monetary"] == -10 and np.isnan(rfm.loc[2, "recency_days"])
+    assert rfm.loc[3].tolist()[1:3] == [0, 0.0]
+    scores = rfm_scores(rfm)
+    assert scores.loc[1, ["R", "F", "M"]].tolist() == [3, 3, 3]  # a lone customer sits in the middle
+    assert scores.loc[[2, 3]].isna().all().all()
+    assert name_segments(scores).loc[[2, 3]].tolist() == [NO_PURCHASE, NO_PURCHASE]
+
+
+def test_empty_orders_give_an_empty_or_all_zero_table():
+    empty = lines()
+    assert rfm_table(empty, as_of=AS_OF).empty
+    rfm = rfm_table(empty, customers=[1, 2], as_of=AS_OF)
+    assert rfm["frequency"].tolist() == [0, 0] and rfm["recency_days"].isna().all()
+    assert (name_segments(rfm_scores(rfm)) == NO_PURCHASE).all()
+
+
+def test_missing_customer_ids_are_refused_with_rows_named():
+    orders = lines((1, 1, "2026-05-01", 1, 10.0, 0.0, "completed"), (2, None, "2026-05-01", 1, 10.0, 0.0, "completed"))
+    with pytest.raises(ValueError, match=r"'customer_id' is empty in rows \[1\]"):
+        rfm_table(orders, as_of=AS_OF)
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(KeyError, match="discount"):
+        rfm_table(lines().drop(columns="discount"), as_of=AS_OF)
+
+
+def test_quantile_scores_survive_ties_skew_and_tiny_data():
+    heavy_ties = pd.Series([1] * 80 + [2] * 15 + [30] * 5)
+    scores = quantile_scores(heavy_ties)
+    assert scores.notna().all() and scores.between(1, 5).all()
+    assert scores.groupby(heavy_ties).nunique().eq(1).all()  # equal values, equal scores
+    assert scores[heavy_ties == 30].iloc[0] == 5
+    assert quantile_scores(pd.Series([7.0])).tolist() == [3]
+    assert quantile_scores(pd.Series([np.nan, 1.0, 2.0])).isna().tolist() == [True, False, False]
+    assert quantile_scores(pd.Series([np.nan, np.nan])).isna().all()
+    skewed = pd.Series(np.r_[np.zeros(990), np.arange(10) * 1e6])
+    assert quantile_scores(skewed).max() == 5
+    assert quantile_scores(pd.Series([1, 2, 3, 4, 5]), higher_is_better=False).tolist() == [5, 4, 3, 2, 1]
+    with pytest.raises(ValueError, match="at least 2"):
+        quantile_scores(pd.Series([1, 2]), bins=1)
+
+
+def test_cut_scores_and_their_validation():
+    days = pd.Series([0, 29, 30, 89, 90, 364, 365, 900, np.nan])
+    assert cut_scores(days, [30, 90, 180, 365], higher_is_better=False).tolist()[:8] == [5, 5, 4, 4, 3, 2, 1, 1]
+    assert pd.isna(cut_scores(days, [30, 90, 180, 365]).iloc[-1])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        cut_scores(days, [90, 30])
+    rfm = pd.DataFrame({"recency_days": [5.0, 400.0], "frequency": [3, 1], "monetary": [10.0, 5.0]})
+    assert rfm_scores(rfm, cuts={"recency_days": [30, 90, 180, 365]})["R"].tolist() == [5, 1]
+    with pytest.raises(KeyError, match="unknown column"):
+        rfm_scores(rfm, cuts={"recency": [1, 2]})
+
+
+def test_default_map_covers_the_grid_once_and_edits_are_checked():
+    check_segment_map()
+    names = {rule.name for rule in RFM_SEGMENT_MAP}
+    assert {"champions", "loyal", "at risk", "hibernating", "lost"} <= names
+    gap = [r for r in RFM_SEGMENT_MAP if r.name != "lost"]
+    with pytest.raises(ValueError, match="without a segment"):
+        check_segment_map(gap)
+    overlap = list(RFM_SEGMENT_MAP) + [SegmentRule("whales", (5, 5), (5, 5), "top cell")]
+    with pytest.raises(ValueError, match="more than one"):
+        check_segment_map(overlap)
+
+
+def test_naming_follows_the_map_and_an_edited_map():
+    scores = pd.DataFrame({"R": [5, 5, 1, 2], "FM": [5, 1, 5, 4]}, dtype="Int64")
+    assert name_segments(scores).tolist() == ["champions", "new customers", "cannot lose them", "at risk"]
+    merged = [r for r in RFM_SEGMENT_MAP if r.name not in ("at risk", "cannot lose them")]
+    merged.append(SegmentRule("slipping valuables", (1, 2), (4, 5), "merged"))
+    assert name_segments(scores, merged).tolist()[2:] == ["slipping valuables", "slipping valuables"]
+
+
+def test_segment_summary_adds_up():
+    rfm = pd.DataFrame({"recency_days": [1.0, 2.0, np.nan], "frequency": [2, 1, 0], "monetary": [30.0, 10.0, 0.0]})
+    segments = pd.Series(pd.Categorical(["champions", "lost", NO_PURCHASE]))
+    summary = segment_summary(rfm, segments)
+    assert summary["customers"].sum() == 3 and summary["revenue_share"].sum() == pytest.approx(1.0)
+    assert summary.loc["champions", "revenue_share"] == 0.75
+
+
+def test_lifecycle_stages_and_thresholds():
+    rfm = pd.DataFrame({"recency_days": [5, 100, 200, 400, np.nan, 95], "frequency": [1, 4, 2, 3, 0, 2],
+                        "tenure_days": [5, 700, 300, 600, np.nan, 95]})
+    assert lifecycle_stage(rfm).tolist() == ["new", "active", "at risk", "lapsed", "no purchase", "active"]
+    assert lifecycle_stage(rfm, new_days=100).iloc[5] == "new"
+    with pytest.raises(ValueError, match="new_days <= active_days < lapsed_days"):
+        lifecycle_stage(rfm, active_days=400)
+    with pytest.raises(KeyError, match="tenure_days"):
+        lifecycle_stage(rfm.drop(columns="tenure_days"))
+
+
+def test_cohort_retention_by_hand():
+    customers = pd.DataFrame({"customer_id": [1, 2, 3],
+                              "signup_date": pd.to_datetime(["2026-01-05", "2026-02-10", "2026-04-01"])})
+    orders = lines((1, 1, "2026-01-20", 1, 5.0, 0.0, "completed"), (2, 1, "2026-07-02", 1, 5.0, 0.0, "completed"),
+                   (3, 2, "2026-04-15", 1, 5.0, 0.0, "completed"), (4, 3, "2026-04-02", 1, 5.0, 0.0, "cancelled"))
+    table, sizes = cohort_retention(orders, customers, as_of="2026-09-30", since="2026-01-01")
+    assert sizes.to_dict() == {"2026Q1": 2, "2026Q2": 1}
+    assert table.loc["2026Q1"].tolist() == [0.5, 0.5, 0.5]
+    assert table.loc["2026Q2", 0] == 0.0 and np.isnan(table.loc["2026Q2", 2])  # cancelled is not activity
+    with pytest.raises(ValueError, match="freq"):
+        cohort_retention(orders, customers, "2026-09-30", freq="W")
+
+
+@pytest.fixture(scope="module")
+def small(small_world_dir):
+    from helpers.data import read_raw, validate
+    return validate(read_raw(small_world_dir))
+
+
+def test_explorer_view_reacts_to_window_and_cut_points(small):
+    full = rfm_explorer_view(small.orders, small.customers, small.as_of)
+    assert full["customers"].sum() == len(small.customers)
+    short = rfm_explorer_view(small.orders, small.customers, small.as_of, window_days=90)
+    assert short.loc[NO_PURCHASE, "customers"] > full.loc[NO_PURCHASE, "customers"]
+    strict = rfm_explorer_view(small.orders, small.customers, small.as_of, recency_cuts=[2, 4, 6, 8])
+    loose = rfm_explorer_view(small.orders, small.customers, small.as_of, recency_cuts=[300, 400, 500, 600])
+    recent = ["champions", "new customers", "potential loyalists"]
+    assert strict.loc[recent, "customers"].sum() < loose.loc[recent, "customers"].sum()
+    with pytest.raises(ValueError, match="window_days"):
+        rfm_explorer_view(small.orders, small.customers, small.as_of, window_days=0)
+
+
+def test_explorer_widget_builds_and_redraws_on_change(small):
+    box = rfm_explorer(small.orders, small.customers, small.as_of)
+    window = box.children[0].children[0]
+    window.value = 180  # triggers the callback; it must not raise
+    first_cut = box.children[1].children[0]
+    first_cut.value = 500  # out of order: the view explains instead of failing
+    assert len(box.children) == 4
