@@ -75,3 +75,37 @@ def share_plot(frame: pd.DataFrame, column: str, by: str, ax: plt.Axes | None = 
 
 
 
+
+
+def rfm_grid_plot(scores: pd.DataFrame, segments: pd.Series, ax: plt.Axes | None = None) -> plt.Axes:
+    """Customers on the R x FM grid, each cell labelled with its count and named segment."""
+    ax = ax if ax is not None else plt.subplots(figsize=(9, 6))[1]
+    scored = scores.assign(segment=segments.astype(str)).dropna(subset=["R", "FM"])
+    counts = pd.crosstab(scored["R"].astype(int), scored["FM"].astype(int)).sort_index(ascending=False)
+    names = scored.groupby(["R", "FM"], observed=True)["segment"].first().unstack().reindex_like(counts)
+    labels = counts.astype(str) + "\n" + names.fillna("")
+    sns.heatmap(counts, annot=labels, fmt="", cmap="Blues", cbar_kws={"label": "customers"}, ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set(title="Customers by recency (R) and frequency-value (FM) score", xlabel="FM score (higher = more, bigger orders)",
+           ylabel="R score (higher = more recent)")
+    return ax
+
+
+def retention_heatmap(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Cohort retention as a heatmap: share of each sign-up cohort buying in each later period."""
+    ax = ax if ax is not None else plt.subplots(figsize=(9, 4.5))[1]
+    sns.heatmap(table, annot=True, fmt=".0%", cmap="viridis", vmin=0, cbar_kws={"label": "share buying"}, ax=ax)
+    ax.set(title="Retention: share of each sign-up cohort buying in later periods",
+           xlabel=table.columns.name or "periods since sign-up", ylabel=table.index.name or "cohort")
+    return ax
+
+
+def bar_plot(values: pd.Series, title: str, xlabel: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars of a labelled Series, in its own order (first label on top)."""
+    ax = _axes(ax)
+    frame = values.rename("value").reset_index()
+    label = frame.columns[0]
+    frame[label] = frame[label].astype(str)
+    sns.barplot(data=frame, y=label, x="value", order=frame[label], color=sns.color_palette(PALETTE)[0], ax=ax)
+    ax.set(title=title, xlabel=xlabel, ylabel="")
+    return ax

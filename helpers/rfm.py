@@ -163,7 +163,9 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
         values = rfm[column].where(buyers)
         out[letter] = (cut_scores(values, cuts[column], better_high) if column in cuts
                        else quantile_scores(values, bins, better_high))
-    out["FM"] = ((out["F"] + out["M"]) / 2).round(0).astype("Int64")  # frequency and value move together
+    # frequency and value move together; halves round up (Python's round() would send 2.5 to 2 and 3.5 to 4,
+    # leaving FM = 3 nearly empty)
+    out["FM"] = np.floor((out["F"] + out["M"]).astype("float64") / 2 + 0.5).astype("Int64")
     return out
 
 

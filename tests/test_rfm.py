@@ -175,3 +175,11 @@ def test_explorer_widget_builds_and_redraws_on_change(small):
     first_cut = box.children[1].children[0]
     first_cut.value = 500  # out of order: the view explains instead of failing
     assert len(box.children) == 4
+
+
+def test_combined_fm_score_rounds_halves_up_not_to_even():
+    rfm = pd.DataFrame({"recency_days": [1.0] * 4, "frequency": [1, 1, 1, 1], "monetary": [1.0, 2.0, 3.0, 4.0]})
+    scores = rfm_scores(rfm, cuts={"frequency": [1, 2, 3, 4], "monetary": [2, 3, 4, 5]})
+    # F is 2 for everyone; M is 1, 2, 3, 4 -> FM = 1.5, 2, 2.5, 3 -> 2, 2, 3, 3
+    assert scores["F"].tolist() == [2, 2, 2, 2]
+    assert scores["FM"].tolist() == [2, 2, 3, 3]
