@@ -38,7 +38,10 @@ def test_stored_executed_top_to_bottom_without_errors(path):
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), "re-run the notebook top to bottom and save it"
+    assert "widgets" not in nb["metadata"], "store with tools/store_notebooks.py (widget ids are random)"
     for cell in code:
+        assert "execution" not in cell["metadata"], "store with tools/store_notebooks.py (no timestamps)"
+        assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell["outputs"])
         for out in cell["outputs"]:
             assert out["output_type"] != "error", "".join(cell["source"])[:80]
             text = "".join(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
