@@ -1,0 +1,78 @@
+"""The customer table: one row per customer, with who they are and what they did, as of a date.
+
+Every lesson that segments customers starts from this table, so every
+segmentation sees the same numbers computed the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .rfm import rfm_table
+from .sales import net_line_value
+from .world import INTERESTS, ORDER_CHANNELS
+
+
+def category_shares(orders: pd.DataFrame, products: pd.DataFrame, customers: pd.Index,
+                    as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Each customer's share of net spend per category (rows sum to 1 for buyers, 0 for non-buyers).
+
+    Returns of a category count against it; a category a customer returned
+    more of than they kept is floored at zero before the shares are taken.
+    """
+    lines = orders[orders["order_ts"] < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)]
+    category = lines["product_id"].map(products.set_index("product_id")["category"])
+    if category.isna().any():
+        unknown = lines.loc[category.isna(), "product_id"].unique()[:5].tolist()
+        raise KeyError(f"orders name product ids not in products: {unknown}")
+    spend = (net_line_value(lines).groupby([lines["customer_id"], category.astype(str)]).sum()
+             .unstack(fill_value=0.0).clip(lower=0))
+    categories = [str(c) for c in products["category"].astype("category").cat.categories]
+    spend = spend.reindex(index=customers, columns=categories, fill_value=0.0)
+    total = spend.sum(axis=1)
+    return spend.div(total.where(total > 0), axis=0).fillna(0.0).add_prefix("cat: ")
+
+
+def channel_shares(orders: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Each customer's share of completed orders by channel (web, app, store); zeros for non-buyers."""
+    lines = orders[(orders["status"] == "completed")
+                   & (orders["order_ts"] < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1))]
+    per_order = lines.drop_duplicates("order_id")
+    counts = pd.crosstab(per_order["customer_id"], per_order["channel"].astype(str))
+    counts = counts.reindex(index=customers, columns=list(ORDER_CHANNELS), fill_value=0)
+    total = counts.sum(axis=1)
+    return counts.div(total.where(total > 0), axis=0).fillna(0.0).add_prefix("channel_")
+
+
+def customer_table(world, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Customers with RFM, average order value, category and channel shares, interest flags, campaign outcome.
+
+    Columns added to the customers table (indexed by ``customer_id``):
+    ``recency_days, frequency, monetary, tenure_days`` (see helpers.rfm),
+    ``aov`` (net revenue per order; empty for non-buyers), ``cat: <category>``
+    shares of net spend, ``top_category`` and ``top_category_share``,
+    ``channel_<web|app|store>`` shares of orders and ``main_channel``,
+    ``tag_<interest>`` flags, and from the campaign (empty if the customer
+    was not in it) ``campaign_arm`` and ``campaign_converted``.
+    """
+    as_of = pd.Timestamp(as_of if as_of is not None else world.as_of)
+    customers = world.customers.set_index("customer_id")
+    rfm = rfm_table(world.orders, customers.index, as_of)
+    cats = category_shares(world.orders, world.products, customers.index, as_of)
+    chans = channel_shares(world.orders, customers.index, as_of)
+    bought = rfm["frequency"] > 0
+    table = customers.join(rfm)
+    table["aov"] = (rfm["monetary"] / rfm["frequency"]).where(bought).round(2)
+    table = table.join(cats)
+    table["top_category"] = pd.Series(np.asarray(cats.columns.str.removeprefix("cat: "))[cats.to_numpy().argmax(axis=1)],
+                                      index=cats.index).where(bought)
+    table["top_category_share"] = cats.max(axis=1).where(bought)
+    table = table.join(chans)
+    table["main_channel"] = pd.Series(np.asarray(ORDER_CHANNELS)[chans.to_numpy().argmax(axis=1)],
+                                      index=chans.index).where(bought)
+    tags = customers["interests"].fillna("").str.get_dummies(sep=";").reindex(columns=list(INTERESTS), fill_value=0)
+    table = table.join(tags.astype(bool).add_prefix("tag_"))
+    campaign = world.campaign.set_index("customer_id")
+    table["campaign_arm"] = campaign["arm"].astype(str).reindex(table.index)
+    table["campaign_converted"] = campaign["converted"].reindex(table.index).astype("boolean")
+    return table
