@@ -10,7 +10,14 @@ import pandas as pd
 
 from .rfm import rfm_table
 from .sales import net_line_value
-from .world import INTERESTS, ORDER_CHANNELS
+from .world import CAMPAIGN_DATE, INTERESTS, ORDER_CHANNELS
+
+
+def day_before_campaign(world) -> pd.Timestamp:
+    """The last day before the past campaign was sent: describe customers as of this day when explaining
+    the campaign's results, so that orders the campaign caused do not leak into the description."""
+    send = (world.meta.get("campaign") or {}).get("send_date", CAMPAIGN_DATE)
+    return pd.Timestamp(send) - pd.Timedelta(days=1)
 
 
 def category_shares(orders: pd.DataFrame, products: pd.DataFrame, customers: pd.Index,

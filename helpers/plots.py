@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -108,4 +109,29 @@ def bar_plot(values: pd.Series, title: str, xlabel: str, ax: plt.Axes | None = N
     frame[label] = frame[label].astype(str)
     sns.barplot(data=frame, y=label, x="value", order=frame[label], color=sns.color_palette(PALETTE)[0], ax=ax)
     ax.set(title=title, xlabel=xlabel, ylabel="")
+    return ax
+
+
+def heatmap(frame: pd.DataFrame, title: str, fmt: str = ".0%", cmap: str = "viridis", colorbar: str = "share",
+            ax: plt.Axes | None = None, **kwargs) -> plt.Axes:
+    """An annotated heatmap of a table (rows and columns labelled as in the table)."""
+    ax = ax if ax is not None else plt.subplots(figsize=(max(6, 0.8 * frame.shape[1] + 3), max(3, 0.45 * len(frame) + 1.5)))[1]
+    sns.heatmap(frame.astype(float), annot=True, fmt=fmt, cmap=cmap, cbar_kws={"label": colorbar}, ax=ax,
+                annot_kws={"fontsize": 8}, **kwargs)
+    ax.set(title=title, xlabel=frame.columns.name or "", ylabel=frame.index.name or "")
+    return ax
+
+
+def uplift_plot(profile: pd.DataFrame, ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
+    """Each segment's campaign uplift (treatment minus control conversion) with its 95% interval."""
+    ax = _axes(ax)
+    data = profile.dropna(subset=["uplift"])
+    y = np.arange(len(data))[::-1]
+    ax.errorbar(data["uplift"], y, xerr=[data["uplift"] - data["uplift_low"], data["uplift_high"] - data["uplift"]],
+                fmt="o", color=sns.color_palette(PALETTE)[0], capsize=4)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_yticks(y, [str(i) for i in data.index])
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(title=title or "Campaign uplift per segment (95% interval)",
+           xlabel="conversion, emailed minus control (percentage points)", ylabel="")
     return ax

@@ -114,6 +114,7 @@ def segment_profiles(table: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
         "buyers_share": frame["frequency"].gt(0).groupby(frame["_segment"], observed=False).mean(),
         "aov": revenue / orders.where(orders > 0),
         "top_category": _top_label(frame, "cat: ", "_segment"),
+        "distinctive_category": _distinctive_category(table, segments),
         "main_channel": _top_label(frame, "channel_", "_segment"),
     })
     profile = profile.join(segment_uplift(table, segments))
@@ -128,6 +129,14 @@ def _top_label(frame: pd.DataFrame, prefix: str, by: str) -> pd.Series:
     weighted = frame[columns].mul(weights, axis=0).groupby(frame[by], observed=False).sum()
     top = weighted.idxmax(axis=1).str.removeprefix(prefix)
     return top.where(weighted.sum(axis=1) > 0)
+
+
+def _distinctive_category(table: pd.DataFrame, segments: pd.Series) -> pd.Series:
+    """The category each segment over-indexes on most (share of its spend over share of everyone's)."""
+    mix = category_mix(table, segments)
+    overall = category_mix(table, pd.Series(pd.Categorical(["all"] * len(table)), index=table.index)).iloc[0]
+    lifts = mix.div(overall.where(overall > 0), axis=1)
+    return lifts.fillna(0).idxmax(axis=1).where(mix.notna().all(axis=1))
 
 
 def category_mix(table: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
@@ -214,9 +223,8 @@ def viability(table: pd.DataFrame, segments: pd.Series, inputs: Sequence[str],
     overall = category_mix(table, pd.Series(pd.Categorical(["all"] * len(table)), index=table.index)).iloc[0]
     has_spend = mix.notna().all(axis=1)
     distance = 0.5 * (mix - overall).abs().sum(axis=1).where(has_spend)
-    lifts = mix.div(overall.where(overall > 0), axis=1)
-    lift = lifts.max(axis=1).where(has_spend)
-    over_indexes_on = lifts.fillna(0).idxmax(axis=1).where(has_spend)
+    lift = mix.div(overall.where(overall > 0), axis=1).max(axis=1).where(has_spend)
+    over_indexes_on = _distinctive_category(table, segments)
     revenue_share = groups["monetary"].sum().clip(lower=0) / frame["monetary"].clip(lower=0).sum()
     out = pd.DataFrame({
         "measurable": measurable.round(3),

@@ -96,6 +96,8 @@ def test_every_solution_passes_its_own_check_and_a_wrong_answer_fails(module, sm
     for number, q in enumerate(exercises, start=1):
         assert q.hint_text and q.solution_code, q.key
         namespace = {"world": small_world, "pd": pd, "np": np, **getattr(module, "SOLUTION_NAMESPACE", {})}
+        if hasattr(module, "SOLUTION_SETUP"):  # names a lesson defines before its exercises (e.g. `table`)
+            namespace.update(module.SOLUTION_SETUP(small_world))
         exec(q.solution_code, namespace)
         answer = namespace[f"answer_{number}"]
         assert q.check(answer).correct, (q.key, q.check(answer))

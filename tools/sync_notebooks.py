@@ -20,6 +20,7 @@ KIT_BRANCH = "main"
 # notebook file -> title; the order is the course order
 LESSONS = {
     "00_welcome_and_data.ipynb": "00 · Welcome to the retail world: tables, validation and first plots",
+    "01_traditional_segmentation.ipynb": "01 · Traditional segmentation: four classic bases, and how mixed their segments are",
     "02_rfm_and_lifecycle.ipynb": "02 · Behavior: RFM scores, named segments, lifecycle stages and cohorts",
 }
 
