@@ -115,3 +115,39 @@ def test_lesson00_names_the_usual_mistakes(small_world):
     lines_2025 = small_world.orders[small_world.orders["order_ts"].dt.year == 2025]
     no_discount = (lines_2025["quantity"] * lines_2025["unit_price"])[lines_2025["status"] != "cancelled"].sum()
     assert "forget the discounts" in ex.q2.check(no_discount).message
+
+
+def test_lesson01_and_lesson02_name_the_usual_mistakes(small_world):
+    from helpers.exercise_bank import lesson01, lesson02
+    from helpers.features import customer_table, day_before_campaign
+    from helpers.lifecycle import lifecycle_stage
+    from helpers.rfm import rfm_scores, rfm_table
+    from helpers.segments import classic_segments, variance_explained
+
+    ex1 = lesson01.exercises(small_world)
+    table = customer_table(small_world, as_of=day_before_campaign(small_world))
+    schemes = classic_segments(table)
+    raw_revenue = variance_explained(table["monetary"], schemes["psychographic"])
+    assert "raw revenue" in ex1.q3.check(raw_revenue).message
+    families = schemes["demographic"] == "families with children"
+    outside = table["urbanicity"].isin(["suburban", "rural"])
+    assert "other direction" in ex1.q2.check(float(families[outside].mean())).message
+
+    ex2 = lesson02.exercises(small_world)
+    rfm = rfm_table(small_world.orders, small_world.customers, small_world.as_of)
+    buyers = rfm[rfm["frequency"] > 0]
+    assert "mean" in ex2.q2.check(float(buyers["recency_days"].mean())).message
+    assert "default of 365" in ex2.q4.check(int((lifecycle_stage(rfm) == "lapsed").sum())).message
+    quantile_r5 = int((rfm_scores(rfm)["R"] == 5).sum())
+    by_cuts = int((rfm_scores(rfm, cuts={"recency_days": [30, 90, 180, 365]})["R"] == 5).sum())
+    if quantile_r5 != by_cuts:
+        assert "quantile scores" in ex2.q3.check(quantile_r5).message
+
+
+def test_campaign_analyses_describe_customers_before_the_send(small_world):
+    from helpers.features import customer_table, day_before_campaign
+    day = day_before_campaign(small_world)
+    assert day == pd.Timestamp("2026-08-02")
+    table = customer_table(small_world, as_of=day)
+    assert table["recency_days"].min() >= 0
+    assert table["frequency"].sum() < customer_table(small_world)["frequency"].sum()  # later orders left out
