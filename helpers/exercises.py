@@ -117,8 +117,10 @@ def expect_number(expected: float, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
         for value, why in (mistakes or {}).items():
             if math.isclose(float(answer), float(value), rel_tol=rel_tol, abs_tol=abs_tol):
                 return Feedback(False, f"{_fmt(answer)} is what you get when {why}.")
-        if 0 < abs(expected) <= 1 and math.isclose(float(answer) / 100, float(expected), rel_tol=0.02, abs_tol=0.005):
+        if 0 < abs(expected) <= 1 and abs(answer) > 1 and math.isclose(float(answer) / 100, float(expected), rel_tol=0.02):
             return Feedback(False, f"{_fmt(answer)} looks like a percentage; give a share between 0 and 1.")
+        if abs(expected) >= 2 and 0 < abs(answer) < 1:
+            return Feedback(False, f"{_fmt(answer)} looks like a share; the question asks for a count or an amount.")
         direction = "high" if answer > expected else "low"
         off = abs(answer - expected) / abs(expected) if expected else float("inf")
         if off < 0.01:
@@ -142,6 +144,8 @@ def expect_choice(expected: Any, options: Iterable[Any], explanations: Mapping[A
             return Feedback(False, f"expected a single value, got a {type(answer).__name__}: pick one of its labels.")
         if isinstance(answer, str):
             answer = by_text.get(answer.strip().lower(), answer.strip())
+        elif isinstance(answer, (int, float, np.number)) and all(isinstance(o, str) for o in options):
+            return Feedback(False, f"{answer!r} is a number; give the name, one of {options}.")
         if answer not in options:
             return Feedback(False, f"{answer!r} is not one of the options: {options}.")
         if answer == expected:

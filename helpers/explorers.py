@@ -17,21 +17,28 @@ DEFAULT_RECENCY_CUTS = (30, 90, 180, 365)
 
 def rfm_explorer_view(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.Timestamp,
                       window_days: int | None = None, recency_cuts: Sequence[int] | None = None) -> pd.DataFrame:
-    """Named RFM segments when only the last ``window_days`` of orders count and recency is scored by cut points.
+    """Named RFM segments when frequency and value count only the last ``window_days``, and recency is scored by cut points.
 
-    ``recency_cuts`` are four increasing day counts (R = 5 below the first,
-    1 from the last on); ``None`` scores recency by quantiles. Frequency and
-    value are always scored by quantiles within the window.
+    Recency always comes from the whole history, so a customer who last
+    bought before the window is still a (long-ago) buyer, not "no purchase".
+    Frequency and value count the orders placed in the window, with their
+    returns; returns of older orders are left out. ``recency_cuts`` are four
+    increasing day counts (R = 5 below the first, 1 from the last on);
+    ``None`` scores recency by quantiles, as ``rfm_scores`` does by default.
     """
     as_of = pd.Timestamp(as_of)
+    full = rfm_table(orders, customers, as_of)
+    table = full
     if window_days is not None:
         if window_days < 1:
             raise ValueError(f"window_days must be at least 1, got {window_days}")
-        orders = orders[orders["order_ts"] >= as_of.normalize() - pd.Timedelta(days=window_days - 1)]
-    rfm = rfm_table(orders, customers, as_of)
+        start = as_of.normalize() - pd.Timedelta(days=window_days - 1)
+        placed = orders.loc[(orders["status"] != "returned") & (orders["order_ts"] >= start), "order_id"]
+        windowed = rfm_table(orders[orders["order_id"].isin(placed)], customers, as_of)
+        table = full.assign(frequency=windowed["frequency"], monetary=windowed["monetary"])
     cuts = {"recency_days": list(recency_cuts)} if recency_cuts is not None else None
-    segments = name_segments(rfm_scores(rfm, cuts=cuts))
-    return segment_summary(rfm, segments)
+    segments = name_segments(rfm_scores(table, cuts=cuts, scored=full["frequency"] > 0))
+    return segment_summary(table, segments)
 
 
 def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.Timestamp):
@@ -39,9 +46,9 @@ def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.
     import ipywidgets as widgets
     from IPython.display import display
 
-    window = widgets.IntSlider(value=730, min=90, max=730, step=30, description="window (days)",
+    window = widgets.IntSlider(value=730, min=10, max=730, step=10, description="orders in the last (days)",
                                style={"description_width": "initial"}, continuous_update=False)
-    scoring = widgets.Dropdown(options=["quantiles", "cut points"], value="cut points", description="recency by")
+    scoring = widgets.Dropdown(options=["quantiles", "cut points"], value="quantiles", description="recency by")
     cuts = [widgets.IntSlider(value=v, min=1, max=720, description=f"R{5 - i} under (days)",
                               continuous_update=False, style={"description_width": "initial"})
             for i, v in enumerate(DEFAULT_RECENCY_CUTS)]

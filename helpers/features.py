@@ -52,7 +52,7 @@ def channel_shares(orders: pd.DataFrame, customers: pd.Index, as_of: str | pd.Ti
 
 
 def customer_table(world, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
-    """Customers with RFM, average order value, category and channel shares, interest flags, campaign outcome.
+    """Customers (signed up by ``as_of``) with RFM, order value, category and channel shares, interests, campaign outcome.
 
     Columns added to the customers table (indexed by ``customer_id``):
     ``recency_days, frequency, monetary, tenure_days`` (see helpers.rfm),
@@ -64,6 +64,7 @@ def customer_table(world, as_of: str | pd.Timestamp | None = None) -> pd.DataFra
     """
     as_of = pd.Timestamp(as_of if as_of is not None else world.as_of)
     customers = world.customers.set_index("customer_id")
+    customers = customers[customers["signup_date"] < as_of.normalize() + pd.Timedelta(days=1)]  # customers by then
     rfm = rfm_table(world.orders, customers.index, as_of)
     cats = category_shares(world.orders, world.products, customers.index, as_of)
     chans = channel_shares(world.orders, customers.index, as_of)

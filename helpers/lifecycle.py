@@ -2,11 +2,16 @@
 
 Stages, as of the as-of day (thresholds are parameters, defaults in days):
 
-* **new**: first completed order within the last ``new_days`` (90);
+* **new**: first completed order *in the data* within the last ``new_days``
+  (90); an old customer back after more than two years also looks new;
 * **active**: otherwise, last completed order within ``active_days`` (180);
 * **at risk**: last completed order ``active_days`` to ``lapsed_days`` (365) ago;
 * **lapsed**: last completed order more than ``lapsed_days`` ago;
-* **no purchase**: no completed order in the data.
+* **no purchase**: no completed order in the data (which starts two years
+  before the as-of date, so this includes old customers who stopped earlier).
+
+The stage "at risk" is about time since the last order; the RFM segment of
+the same name is about valuable customers who went quiet. Different questions.
 """
 from __future__ import annotations
 
@@ -49,12 +54,15 @@ def cohort_retention(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str |
     ``since`` (default: the first order in the data) up to the as-of date.
     Returns the retention table (rows: cohorts, columns: periods since
     sign-up, 0 = the sign-up period; periods not yet reached are empty) and
-    the cohort sizes.
+    the cohort sizes. Customers who signed up before ``since`` are left out:
+    their early purchases are not in the data. Period 0 is partial by nature
+    (customers join during it), and so is the last period when ``as_of``
+    falls inside it.
     """
     months = {"Q": 3, "M": 1}.get(freq)
     if months is None:
         raise ValueError(f"freq must be 'Q' or 'M', got {freq!r}")
-    as_of = pd.Timestamp(as_of)
+    as_of = pd.Timestamp(as_of).normalize()
     since = pd.Timestamp(since) if since is not None else orders["order_ts"].min().normalize()
     joined = customers[(customers["signup_date"] >= since) & (customers["signup_date"] <= as_of)]
     cohort = pd.Series(_period_number(joined["signup_date"], months), index=joined["customer_id"].to_numpy())

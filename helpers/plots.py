@@ -131,7 +131,7 @@ def uplift_plot(profile: pd.DataFrame, ax: plt.Axes | None = None, title: str | 
                 fmt="o", color=sns.color_palette(PALETTE)[0], capsize=4)
     ax.axvline(0, color="grey", linewidth=1)
     ax.set_yticks(y, [str(i) for i in data.index])
-    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(lambda x, _: f"{100 * x:+.0f} pts"))
     ax.set(title=title or "Campaign uplift per segment (95% interval)",
-           xlabel="conversion, emailed minus control (percentage points)", ylabel="")
+           xlabel="conversion rate, emailed minus control (percentage points)", ylabel="")
     return ax

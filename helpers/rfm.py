@@ -11,6 +11,9 @@ The rules, stated once:
   do not count; a return does not undo an order).
 * **Tenure** (a by-product, for lifecycle stages): whole days from the first
   completed order in the data to the as-of day.
+* The data starts two years before the as-of date: "no purchase" means no
+  completed order *in the data*, which includes old customers whose
+  purchases all predate it.
 * **Monetary**: net revenue under :func:`helpers.sales.net_line_value`:
   discounts applied, returns netted out (when the goods came back),
   cancellations worth zero. It can be zero or negative, e.g. for a customer
@@ -30,6 +33,7 @@ customer_id
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -40,6 +44,16 @@ from .sales import net_line_value
 
 ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "quantity", "unit_price", "discount", "status")
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
+
+
+def _as_of_day(as_of) -> pd.Timestamp:
+    """The as-of day at midnight, without a time zone (orders are stored in local time)."""
+    if as_of is None:
+        raise TypeError("as_of is required: the date every recency is measured from (e.g. world.as_of)")
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -58,12 +72,15 @@ def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Inde
     customer id are refused: validation excludes them first.
     """
     _require(orders, ORDER_COLUMNS, "orders")
+    as_of = _as_of_day(as_of)
     if orders["customer_id"].isna().any():
         bad = orders.index[orders["customer_id"].isna()][:5].tolist()
         raise ValueError(f"orders: column 'customer_id' is empty in rows {bad}; validate the orders first "
                          "(helpers.data.validate excludes and reports them)")
-    as_of = pd.Timestamp(as_of).normalize()
     lines = orders[orders["order_ts"] < as_of + pd.Timedelta(days=1)]
+    if len(orders) and lines.empty:
+        warnings.warn(f"as_of {as_of.date()} is before every order (the first is {orders['order_ts'].min()}): "
+                      "every customer has no purchase", stacklevel=2)
     ids = lines["customer_id"].to_numpy()
     codes, uniques = pd.factorize(ids, sort=True)
     n = len(uniques)
@@ -90,7 +107,12 @@ def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Inde
                          index=pd.Index(uniques, name="customer_id"))
     if customers is not None:
         wanted = customers["customer_id"] if isinstance(customers, pd.DataFrame) else pd.Index(customers)
-        table = table.reindex(pd.Index(wanted, name="customer_id"))
+        wanted = pd.Index(wanted, name="customer_id")
+        if len(table) and len(wanted) and not table.index.isin(wanted).any():
+            raise ValueError(f"no customer id of the orders is in the customers given (orders: {table.index[:3].tolist()} "
+                             f"of type {table.index.dtype}; customers: {wanted[:3].tolist()} of type {wanted.dtype}); "
+                             "are the ids of the same type?")
+        table = table.reindex(wanted)
         table["frequency"] = table["frequency"].fillna(0).astype("int64")
         table["monetary"] = table["monetary"].fillna(0.0)
     return table
@@ -127,6 +149,8 @@ def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool 
     [5, 4, 1]
     """
     cuts = list(cuts)
+    if not all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in cuts):
+        raise TypeError(f"cut points must be numbers, got {cuts}")
     if sorted(cuts) != cuts or len(set(cuts)) != len(cuts):
         raise ValueError(f"cut points must be strictly increasing, got {cuts}")
     score = np.digitize(values.to_numpy(float), cuts) + 1
@@ -135,19 +159,25 @@ def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool 
     return pd.Series(score, index=values.index).astype("Int64").where(values.notna())
 
 
-def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[float]] | None = None,
+               scored: pd.Series | None = None) -> pd.DataFrame:
     """R, F and M scores (higher = better) for customers with a purchase, by quantiles or by given cut points.
 
     ``cuts`` may give explicit cut points per column, e.g.
     ``{"recency_days": [30, 90, 180, 365]}``; the other columns use
-    quantiles. Customers with no purchase get no scores (missing).
+    quantiles; each list needs ``bins - 1`` cut points. Customers with no
+    purchase get no scores (missing); ``scored`` (a True/False Series) may
+    name the customers to score instead.
     """
     _require(rfm, RFM_COLUMNS, "rfm table")
     cuts = dict(cuts or {})
     unknown = set(cuts) - set(RFM_COLUMNS)
     if unknown:
         raise KeyError(f"cut points given for unknown column(s) {sorted(unknown)}; use {list(RFM_COLUMNS)}")
-    buyers = rfm["frequency"] > 0
+    for column, points in cuts.items():
+        if len(points) != bins - 1:
+            raise ValueError(f"{column}: {bins} scores need {bins - 1} cut points, got {len(points)}: {list(points)}")
+    buyers = rfm["frequency"] > 0 if scored is None else scored.reindex(rfm.index).fillna(False).astype(bool)
     out = pd.DataFrame(index=rfm.index)
     for column, letter, better_high in (("recency_days", "R", False), ("frequency", "F", True), ("monetary", "M", True)):
         values = rfm[column].where(buyers)

@@ -12,6 +12,8 @@ be edited in place.
 """
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Sequence
 
 import numpy as np
@@ -69,9 +71,11 @@ CLASSIC_SCHEMES: dict[str, tuple[Rules, str]] = {
 def assign_segments(table: pd.DataFrame, rules: Rules, default: str) -> pd.Series:
     """The segment of every row: the first rule whose condition holds, else ``default``.
 
-    A condition that cannot be evaluated raises a ValueError naming the rule;
-    an empty (missing) value never meets a condition, so customers without
-    survey answers fall through to later rules or the default.
+    A condition that cannot be evaluated, or that is not a true/false test,
+    raises a ValueError naming the rule. A comparison with an empty (missing)
+    value is false, so customers without survey answers fall through to later
+    rules or the default; beware that a *negated* comparison
+    (``not (score >= 5)``) is then true for them.
     """
     names = [name for name, _ in rules]
     if len(set(names)) != len(names) or default in names:
@@ -82,8 +86,19 @@ def assign_segments(table: pd.DataFrame, rules: Rules, default: str) -> pd.Serie
         try:
             met = table.eval(condition, engine="python")
         except Exception as exc:
-            raise ValueError(f"rule '{name}': cannot evaluate {condition!r} ({type(exc).__name__}: {exc})") from None
-        met = np.asarray(pd.Series(met, index=table.index).fillna(False), dtype=bool)
+            hint = ""
+            unknown = re.search(r"name '(\w+)' is not defined", str(exc))
+            if unknown:
+                close = difflib.get_close_matches(unknown.group(1), list(table.columns), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"rule '{name}': cannot evaluate {condition!r} ({type(exc).__name__}: {exc}){hint}") from None
+        is_test = isinstance(met, pd.Series) and (
+            pd.api.types.is_bool_dtype(met) or met.isna().all()
+            or (met.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in met.dropna().unique())))
+        if not is_test:
+            raise ValueError(f"rule '{name}': {condition!r} is not a true/false test for each customer "
+                             "(use == to compare, not =)")
+        met = np.asarray(met.fillna(False), dtype=bool)
         codes[undecided & met] = i
         undecided &= ~met
     return pd.Series(pd.Categorical.from_codes(codes, categories=names + [default]), index=table.index)

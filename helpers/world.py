@@ -58,6 +58,7 @@ AS_OF = pd.Timestamp("2026-09-30")  # the fixed "today" of the whole course
 SNAPSHOT_DATES = (pd.Timestamp("2026-03-31"), AS_OF)
 DRIFT_START = SNAPSHOT_DATES[0] + pd.Timedelta(days=1)
 FIRST_SIGNUP = pd.Timestamp("2022-01-01")
+SIGNUP_GROWTH_PER_YEAR = 0.35  # log growth rate of monthly sign-ups
 CAMPAIGN_ID = "C26-AUG-EMAIL"
 CAMPAIGN_DATE = pd.Timestamp("2026-08-03")
 CAMPAIGN_WINDOW_DAYS = 14
@@ -312,12 +313,13 @@ def _persona_array(attr: str) -> np.ndarray:
 def _make_customers(rng: np.random.Generator, n: int, first_id: int) -> tuple[pd.DataFrame, dict]:
     persona = _categorical(rng, np.tile(_persona_array("share"), (n, 1)))
 
-    # sign-up: 55% before the history window, the rest inside it, growing over time
-    before = rng.random(n) < 0.55
+    # sign-ups grow steadily (about 40% a year) from FIRST_SIGNUP to the as-of date: draw from an
+    # exponential density by inverting its distribution function, so there is no jump at the history start
     span_before = (HISTORY_START - FIRST_SIGNUP).days
-    days_before = rng.random(n) * span_before
-    days_within = np.sqrt(rng.random(n)) * (N_DAYS - 1)
-    signup_offset = np.where(before, days_before - span_before, days_within)  # days from HISTORY_START
+    span = span_before + N_DAYS
+    growth = SIGNUP_GROWTH_PER_YEAR / 365.25
+    days_since_first = np.log1p(rng.random(n) * np.expm1(growth * span)) / growth
+    signup_offset = np.minimum(days_since_first, span - 1) - span_before  # days from HISTORY_START
     order = np.argsort(signup_offset, kind="stable")  # ids follow sign-up order
     persona, signup_offset = persona[order], signup_offset[order]
     signup = (HISTORY_START + pd.to_timedelta(np.floor(signup_offset), unit="D"))

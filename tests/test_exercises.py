@@ -29,12 +29,16 @@ def test_number_checker_messages():
     assert "NaN" in check(float("nan")).message
 
 
-def test_number_checker_near_misses_and_percentages():
+def test_number_checker_near_misses_percentages_and_shares():
     assert "close but slightly too high (by 0.10%)" in expect_number(1000)(1001).message
     share = expect_number(0.3597, abs_tol=5e-4)
     assert "looks like a percentage" in share(36).message
     assert "looks like a percentage" in share(35.97).message
     assert "too high" in expect_number(50)(60).message  # numbers above 1 are never taken for percentages
+    small = expect_number(0.0054, abs_tol=1e-4)
+    for wrong in (0.304, 0.5, 0.9946, 1.0):  # a share is never mistaken for a percentage
+        assert "percentage" not in small(wrong).message
+    assert "looks like a share" in expect_number(1966)(0.079).message
 
 
 def test_number_checker_tolerance():
@@ -48,6 +52,7 @@ def test_choice_checker():
     assert check("Electronics").message == "'Electronics' is not it: gross, not net."
     assert "not one of the options" in check("Shoes").message
     assert check("candles").correct  # case does not matter
+    assert "is a number; give the name" in check(169.72).message
     assert "expected a single value, got a Series" in check(pd.Series({"Candles": 3})).message
 
 
@@ -136,12 +141,14 @@ def test_lesson01_and_lesson02_name_the_usual_mistakes(small_world):
     ex2 = lesson02.exercises(small_world)
     rfm = rfm_table(small_world.orders, small_world.customers, small_world.as_of)
     buyers = rfm[rfm["frequency"] > 0]
-    assert "mean" in ex2.q2.check(float(buyers["recency_days"].mean())).message
+    from helpers.rfm import cut_scores, name_segments
+    champions = rfm.loc[name_segments(rfm_scores(rfm)) == "champions", "monetary"]
+    assert "mean" in ex2.q2.check(float(champions.mean())).message
     assert "default of 365" in ex2.q4.check(int((lifecycle_stage(rfm) == "lapsed").sum())).message
-    quantile_r5 = int((rfm_scores(rfm)["R"] == 5).sum())
-    by_cuts = int((rfm_scores(rfm, cuts={"recency_days": [30, 90, 180, 365]})["R"] == 5).sum())
-    if quantile_r5 != by_cuts:
-        assert "quantile scores" in ex2.q3.check(quantile_r5).message
+    backwards = int((cut_scores(buyers["recency_days"], [14, 30, 60, 120]) == 5).sum())
+    assert "wrong way round" in ex2.q3.check(backwards).message
+    quantile_champions = int((name_segments(rfm_scores(rfm)) == "champions").sum())
+    assert "quantile scores for recency" in ex2.q1.check(quantile_champions).message
 
 
 def test_campaign_analyses_describe_customers_before_the_send(small_world):

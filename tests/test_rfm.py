@@ -85,6 +85,29 @@ def test_quantile_scores_survive_ties_skew_and_tiny_data():
         quantile_scores(pd.Series([1, 2]), bins=1)
 
 
+def test_cut_points_must_be_numbers_and_one_fewer_than_scores():
+    rfm = pd.DataFrame({"recency_days": [5.0, 400.0], "frequency": [3, 1], "monetary": [10.0, 5.0]})
+    with pytest.raises(ValueError, match="5 scores need 4 cut points, got 6"):
+        rfm_scores(rfm, cuts={"recency_days": [1, 2, 3, 4, 5, 6]})
+    with pytest.raises(ValueError, match="need 4 cut points, got 3"):
+        rfm_scores(rfm, cuts={"recency_days": [30, 90, 180]})
+    with pytest.raises(TypeError, match="numbers"):
+        cut_scores(rfm["recency_days"], ["30", "90"])
+
+
+def test_as_of_is_required_tz_is_dropped_and_mismatched_ids_are_refused():
+    orders = lines((1, 1, "2026-09-01", 1, 5.0, 0.0, "completed"))
+    with pytest.raises(TypeError, match="as_of is required"):
+        rfm_table(orders, as_of=None)
+    aware = rfm_table(orders, as_of=pd.Timestamp("2026-09-30 18:00", tz="UTC"))
+    assert aware.loc[1, "recency_days"] == 29
+    with pytest.raises(ValueError, match="same type"):
+        rfm_table(orders, customers=["1", "2"], as_of=AS_OF)
+    with pytest.warns(UserWarning, match="before every order"):
+        early = rfm_table(orders, customers=[1], as_of="2020-01-01")
+    assert early.loc[1, "frequency"] == 0
+
+
 def test_cut_scores_and_their_validation():
     days = pd.Series([0, 29, 30, 89, 90, 364, 365, 900, np.nan])
     assert cut_scores(days, [30, 90, 180, 365], higher_is_better=False).tolist()[:8] == [5, 5, 4, 4, 3, 2, 1, 1]
@@ -159,7 +182,12 @@ def test_explorer_view_reacts_to_window_and_cut_points(small):
     full = rfm_explorer_view(small.orders, small.customers, small.as_of)
     assert full["customers"].sum() == len(small.customers)
     short = rfm_explorer_view(small.orders, small.customers, small.as_of, window_days=90)
-    assert short.loc[NO_PURCHASE, "customers"] > full.loc[NO_PURCHASE, "customers"]
+    # a window changes frequency and value, never who has bought or how recently
+    assert short.loc[NO_PURCHASE, "customers"] == full.loc[NO_PURCHASE, "customers"]
+    assert short["revenue"].sum() < full["revenue"].sum()
+    assert (short["revenue"].drop(NO_PURCHASE) >= 0).all()  # returns of older orders do not count
+    tiny = rfm_explorer_view(small.orders, small.customers, small.as_of, window_days=5)
+    assert tiny["customers"].sum() == len(small.customers)
     strict = rfm_explorer_view(small.orders, small.customers, small.as_of, recency_cuts=[2, 4, 6, 8])
     loose = rfm_explorer_view(small.orders, small.customers, small.as_of, recency_cuts=[300, 400, 500, 600])
     recent = ["champions", "new customers", "potential loyalists"]

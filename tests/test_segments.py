@@ -16,6 +16,13 @@ def table(small_world_dir):
     return customer_table(validate(read_raw(small_world_dir)))
 
 
+def test_customer_table_leaves_out_customers_who_had_not_signed_up_yet(small_world_dir):
+    world = validate(read_raw(small_world_dir))
+    early = customer_table(world, as_of="2025-06-30")
+    assert (early["signup_date"] <= pd.Timestamp("2025-06-30")).all()
+    assert len(early) < len(customer_table(world))
+
+
 def test_customer_table_has_one_row_per_customer_and_consistent_shares(table):
     assert table.index.is_unique and table.index.name == "customer_id"
     cats = table.filter(like="cat: ")
@@ -42,6 +49,12 @@ def test_bad_rules_are_named():
     frame = pd.DataFrame({"age": [1]})
     with pytest.raises(ValueError, match="rule 'oops'"):
         assign_segments(frame, [("oops", "agee < 3")], "other")
+    with pytest.raises(ValueError, match="did you mean 'age'"):
+        assign_segments(frame, [("oops", "agee < 3")], "other")
+    with pytest.raises(ValueError, match="not a true/false test"):
+        assign_segments(pd.DataFrame({"household": ["single"]}), [("singles", "household = 'single'")], "other")
+    with pytest.raises(ValueError, match="not a true/false test"):
+        assign_segments(frame, [("ages", "age")], "other")
     with pytest.raises(ValueError, match="unique"):
         assign_segments(frame, [("a", "age > 0"), ("a", "age > 1")], "other")
     with pytest.raises(ValueError, match="unique"):

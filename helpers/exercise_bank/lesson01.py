@@ -36,7 +36,7 @@ def exercises(world: World) -> ExerciseSet:
     outside_cities = table["urbanicity"].isin(["suburban", "rural"])
     q2 = Exercise(
         "q2", "What share of the 'families with children' segment lives in suburban or rural neighbourhoods?",
-        expect_number(float(outside_cities[families].mean()), abs_tol=5e-4, mistakes={
+        expect_number(float(outside_cities[families].mean()), abs_tol=0.005, mistakes={
             float(families[outside_cities].mean()): "you take the share of suburban and rural customers who are "
                                                     "families: the other direction of the cross-tab",
         }),
@@ -61,11 +61,13 @@ def exercises(world: World) -> ExerciseSet:
 
     psychographic = schemes["psychographic"]
     uplift = segment_uplift(table, psychographic)
+    if uplift["uplift"].isna().all():  # a tiny world: no segment has 30 customers per arm
+        uplift = segment_uplift(table, psychographic, min_arm=1)
     names = [str(n) for n in psychographic.cat.categories]
-    top = str(uplift["uplift"].idxmax())
+    top = str(uplift["uplift"].dropna().idxmax())
     explanations = {n: f"its uplift is {uplift.loc[n, 'uplift']:+.3f}, below {uplift.loc[top, 'uplift']:+.3f}"
                     for n in names if pd.notna(uplift.loc[n, "uplift"])}
-    most_converting = str(uplift["conversion_treated"].idxmax())
+    most_converting = str(uplift["conversion_treated"].dropna().idxmax())
     if most_converting != top:
         explanations[most_converting] = ("it converts the most when emailed, but converts a lot without the email "
                                          "too: uplift is the difference between the arms")
