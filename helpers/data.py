@@ -349,7 +349,7 @@ def _check_joins(clean: dict[str, pd.DataFrame], exclusions: dict, unknown_custo
             continue
         problem = f"{(~known).sum()} row(s) name a {target_col} that is not in the {target} table"
         if column == "customer_id" and target == "customers" and unknown_customers == "exclude" and table != "customers":
-            exclusions[table].append((f"customer id not in the customers table", ~known))
+            exclusions[table].append(("customer id not in the customers table", ~known))
             continue
         hint = "; pass unknown_customers='exclude' to exclude and report them instead" if column == "customer_id" else ""
         raise DataContractError(table, column, problem + hint, values[~known].astype(str))

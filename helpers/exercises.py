@@ -155,6 +155,24 @@ def expect_choice(expected: Any, options: Iterable[Any], explanations: Mapping[A
     return check
 
 
+def largest_choice(values: pd.Series, what: str, fmt: str = "{:,.2f}",
+                   traps: Mapping[Any, str] | None = None) -> Checker:
+    """A choice among the labels of ``values`` whose answer is the label of the largest value.
+
+    A wrong label is told its own value beside the largest; ``traps`` adds
+    explanations for labels that win under a tempting wrong method.
+
+    >>> largest_choice(pd.Series({"a": 1.0, "b": 3.0}), "score")("a").message
+    "'a' is not it: its score is 1.00, below 3.00."
+    """
+    values = values.dropna()
+    best = values.idxmax()
+    explanations = {label: f"its {what} is {fmt.format(v)}, below {fmt.format(values[best])}"
+                    for label, v in values.items()}
+    explanations.update({label: why for label, why in (traps or {}).items() if label != best})
+    return expect_choice(str(best), [str(label) for label in values.index], explanations)
+
+
 def expect_series(expected: pd.Series, rel_tol: float = 1e-6, check_order: bool = False) -> Checker:
     """Accept a Series with the same labels and values (order optional); say which labels differ.
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..data import World
-from ..exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_series
+from ..exercises import Exercise, ExerciseSet, expect_number, expect_series
 from ..sales import net_line_value, net_revenue_by
 
 

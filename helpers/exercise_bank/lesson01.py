@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..data import World
-from ..exercises import Exercise, ExerciseSet, expect_choice, expect_number
+from ..exercises import Exercise, ExerciseSet, expect_number, largest_choice
 from ..features import customer_table, day_before_campaign
 from ..segments import classic_segments, segment_profiles, segment_uplift, variance_explained
 
@@ -16,17 +15,13 @@ def exercises(world: World) -> ExerciseSet:
 
     demographic = schemes["demographic"]
     profile = segment_profiles(table, demographic)
-    names = [str(n) for n in demographic.cat.categories]
-    best = str(profile["aov"].idxmax())
+    profile.index = profile.index.astype(str)
     unweighted = str(table["aov"].groupby(demographic, observed=False).mean().idxmax())
-    explanations = {n: f"its average order value is {profile.loc[n, 'aov']:.2f}, below {profile.loc[best, 'aov']:.2f}"
-                    for n in names}
-    if unweighted != best:
-        explanations[unweighted] = ("it wins on the average of customers' own averages; the segment's average order "
-                                    "value is its revenue divided by its orders")
     q1 = Exercise(
         "q1", "Which demographic segment has the highest average order value (its net revenue divided by its orders)?",
-        expect_choice(best, names, explanations),
+        largest_choice(profile["aov"], "average order value", traps={
+            unweighted: "it wins on the average of customers' own averages; the segment's average order value is "
+                        "its revenue divided by its orders"}),
         hint_text="segment_profiles(table, schemes['demographic']) has an 'aov' column; .idxmax() names its largest.",
         solution_code='profile = segment_profiles(table, schemes["demographic"])\n'
                       'answer_1 = profile["aov"].idxmax()',
@@ -63,17 +58,13 @@ def exercises(world: World) -> ExerciseSet:
     uplift = segment_uplift(table, psychographic)
     if uplift["uplift"].isna().all():  # a tiny world: no segment has 30 customers per arm
         uplift = segment_uplift(table, psychographic, min_arm=1)
-    names = [str(n) for n in psychographic.cat.categories]
-    top = str(uplift["uplift"].dropna().idxmax())
-    explanations = {n: f"its uplift is {uplift.loc[n, 'uplift']:+.3f}, below {uplift.loc[top, 'uplift']:+.3f}"
-                    for n in names if pd.notna(uplift.loc[n, "uplift"])}
+    uplift.index = uplift.index.astype(str)
     most_converting = str(uplift["conversion_treated"].dropna().idxmax())
-    if most_converting != top:
-        explanations[most_converting] = ("it converts the most when emailed, but converts a lot without the email "
-                                         "too: uplift is the difference between the arms")
     q4 = Exercise(
         "q4", "In which psychographic segment did the email lift conversion the most (emailed minus control)?",
-        expect_choice(top, names, explanations),
+        largest_choice(uplift["uplift"], "uplift", fmt="{:+.3f}", traps={
+            most_converting: "it converts the most when emailed, but converts a lot without the email too: "
+                             "uplift is the difference between the arms"}),
         hint_text="segment_uplift(table, schemes['psychographic']) gives conversion in each arm and their "
                   "difference, 'uplift'.",
         solution_code='uplift = segment_uplift(table, schemes["psychographic"])\n'
