@@ -1,0 +1,244 @@
+"""Micro-segments by clustering: features, choosing k, nested fits inside macro segments, profiles, rules, stability.
+
+The recipe of lesson 03, one function per step:
+
+1. :func:`clustering_features`: what a customer bought, how they shop and
+   browse, what they said in the survey and their interests, as numbers;
+2. :func:`macro_segments`: broad value tiers from the RFM segments;
+3. :func:`choose_k`: inertia, silhouette and BIC for a range of k;
+4. :func:`fit_nested`: a K-means inside each macro segment (labels such as
+   ``"top customers / 2"``), with a fixed seed and explicit ``n_init``;
+5. :func:`cluster_profiles`, :func:`explain_with_rules` (a shallow tree and
+   its fidelity), :func:`stability` (adjusted Rand index across bootstrap
+   fits) and :func:`merge_small` (the viability rule, visible).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier, export_text
+
+SURVEY = ("price_sensitivity", "brand_loyalty", "eco_consciousness", "tech_savviness", "adventurousness")
+BROWSING = ("view", "add_to_cart", "wishlist", "cart_abandon", "search")
+MACRO_TIERS = {
+    "top customers": ("champions", "loyal"),
+    "rising": ("potential loyalists", "new customers", "promising"),
+    "slipping": ("need attention", "about to sleep", "at risk", "cannot lose them"),
+    "dormant": ("hibernating", "lost"),
+}
+MINI_BATCH_ABOVE = 50_000  # rows; above this MiniBatchKMeans fits in a fraction of the time
+
+
+def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
+    """Events of each type per customer in the last ``days`` before the as-of day (zeros where none)."""
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    recent = events[(events["event_ts"] >= end - pd.Timedelta(days=days)) & (events["event_ts"] < end)]
+    counts = pd.crosstab(recent["customer_id"], recent["event_type"].astype(str))
+    return counts.reindex(index=customers, columns=list(BROWSING), fill_value=0).add_prefix("browse_")
+
+
+FEATURE_GROUPS = ("value", "categories", "channels", "browsing", "survey", "interests")
+NEEDS = ("categories", "channels", "browsing", "survey", "interests")  # what micro-segments are about
+
+
+def clustering_features(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp,
+                        groups: Sequence[str] = NEEDS) -> pd.DataFrame:
+    """Numeric features per customer for clustering (scaling and imputation come later, in the pipeline).
+
+    Groups: ``value`` (log orders, log revenue, log order value, recency),
+    ``categories`` (spend shares), ``channels`` (order shares), ``browsing``
+    (log event counts in the last 180 days), ``survey`` (scores, missing
+    where unanswered) and ``interests`` (0/1 tags). The default, ``NEEDS``,
+    leaves value out: inside a macro segment built from value, micro-segments
+    should group customers by what they want, not again by how much they spend.
+    """
+    unknown = set(groups) - set(FEATURE_GROUPS)
+    if unknown:
+        raise ValueError(f"unknown feature group(s) {sorted(unknown)}; choose from {FEATURE_GROUPS}")
+    parts = []
+    if "value" in groups:
+        parts.append(pd.DataFrame({"log_orders": np.log1p(table["frequency"]),
+                                   "log_revenue": np.log1p(table["monetary"].clip(lower=0)),
+                                   "log_order_value": np.log1p(table["aov"].fillna(0).clip(lower=0)),
+                                   "recency_days": table["recency_days"]}, index=table.index))
+    if "categories" in groups:
+        parts.append(table.filter(like="cat: "))
+    if "channels" in groups:
+        parts.append(table[["channel_web", "channel_app", "channel_store"]])
+    if "browsing" in groups:
+        parts.append(np.log1p(browsing_counts(events, table.index, as_of)))
+    if "survey" in groups:
+        parts.append(table[list(SURVEY)])
+    if "interests" in groups:
+        parts.append(table.filter(like="tag_").astype(float))
+    if not parts:
+        raise ValueError("choose at least one feature group")
+    return pd.concat(parts, axis=1)
+
+
+def feature_pipeline(columns: Sequence[str]):
+    """Median imputation and standard scaling, returning a DataFrame (scikit-learn ``set_output``)."""
+    transformer = ColumnTransformer([("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                                      list(columns))], verbose_feature_names_out=False)
+    return transformer.set_output(transform="pandas")
+
+
+def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] = MACRO_TIERS) -> pd.Series:
+    """Broad tiers from the named RFM segments; customers with no purchase get no tier (missing)."""
+    mapping = {segment: tier for tier, segments in tiers.items() for segment in segments}
+    return pd.Series(pd.Categorical(rfm_segments.astype(str).map(mapping), categories=list(tiers)),
+                     index=rfm_segments.index, name="macro")
+
+
+# --------------------------------------------------------------------------- choosing k
+def choose_k(scaled: pd.DataFrame, ks: Sequence[int] = range(2, 11), seed: int = 0,
+             silhouette_sample: int = 5_000) -> pd.DataFrame:
+    """Inertia (elbow), silhouette (higher is better) and Gaussian-mixture BIC (lower is better) for each k.
+
+    The silhouette is computed on a seeded sample, as it grows with the
+    square of the rows.
+    """
+    ks = [k for k in ks if 2 <= k < len(scaled)]
+    if not ks:
+        raise ValueError(f"need at least 3 rows to compare k; got {len(scaled)}")
+    rows = []
+    for k in ks:
+        model = _kmeans(k, seed, len(scaled)).fit(scaled)
+        size = min(silhouette_sample, len(scaled))
+        silhouette = (silhouette_score(scaled, model.labels_, sample_size=size, random_state=seed)
+                      if len(set(model.labels_)) > 1 else np.nan)
+        bic = GaussianMixture(k, covariance_type="diag", random_state=seed).fit(scaled).bic(scaled)
+        rows.append((k, model.inertia_, silhouette, bic))
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette", "bic"]).set_index("k").round(3)
+
+
+def _kmeans(k: int, seed: int, rows: int):
+    if rows > MINI_BATCH_ABOVE:
+        return MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096)
+    return KMeans(n_clusters=k, n_init=10, random_state=seed)
+
+
+# --------------------------------------------------------------------------- nested fit
+@dataclass
+class NestedClustering:
+    """Micro-segment labels, and the fitted scaler and model of each macro segment (to score new customers)."""
+
+    labels: pd.Series
+    models: dict = field(default_factory=dict)
+    pipelines: dict = field(default_factory=dict)
+
+
+def fit_nested(features: pd.DataFrame, macro: pd.Series, k: int | Mapping[str, int] = 4, seed: int = 0,
+               min_size: int = 30) -> NestedClustering:
+    """K-means inside each macro segment; customers without a macro segment get no micro-segment.
+
+    ``k`` may differ per macro segment. A macro segment with fewer than
+    ``min_size`` customers, or fewer customers than ``k``, stays one
+    micro-segment. Labels read ``"<macro> / <n>"``, numbered by size (1 = largest).
+    """
+    labels = pd.Series(pd.NA, index=features.index, dtype="object", name="micro")
+    result = NestedClustering(labels)
+    for tier in macro.cat.categories:
+        members = features.index[(macro == tier).to_numpy()]
+        if len(members) == 0:
+            continue
+        wanted = k.get(tier, 4) if isinstance(k, Mapping) else k
+        pipeline = feature_pipeline(features.columns)
+        scaled = pipeline.fit_transform(features.loc[members])
+        if len(members) < max(min_size, wanted) or wanted < 2 or scaled.std().sum() == 0:
+            raw = np.zeros(len(members), dtype=int)
+            model = None
+        else:
+            model = _kmeans(wanted, seed, len(members)).fit(scaled)
+            raw = model.labels_
+        by_size = pd.Series(raw).value_counts().index  # renumber: 1 = largest cluster
+        rank = {old: new for new, old in enumerate(by_size, start=1)}
+        labels.loc[members] = [f"{tier} / {rank[r]}" for r in raw]
+        result.models[tier], result.pipelines[tier] = (model, rank), pipeline
+    result.labels = labels
+    return result
+
+
+# --------------------------------------------------------------------------- understanding clusters
+def cluster_profiles(features: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean of every feature per micro-segment, and the same as z-scores against all customers (for a snake plot)."""
+    keep = labels.notna()
+    means = features[keep].groupby(labels[keep]).mean()
+    spread = features[keep].std().replace(0, np.nan)
+    z = (means - features[keep].mean()) / spread
+    return means, z.fillna(0.0)
+
+
+def describe_clusters(z: pd.DataFrame, top: int = 3) -> pd.Series:
+    """A short description per cluster: the features furthest above (+) and below (-) average."""
+    def words(row: pd.Series) -> str:
+        order = row.abs().sort_values(ascending=False, kind="stable").index[:top]
+        return ", ".join(f"{'+' if row[c] > 0 else '-'}{c}" for c in order)
+    return z.apply(words, axis=1).rename("stands out by")
+
+
+def explain_with_rules(features: pd.DataFrame, labels: pd.Series, max_depth: int = 3,
+                       seed: int = 0) -> tuple[str, float]:
+    """Readable rules for the segments: a shallow decision tree fitted to the labels, and its fidelity.
+
+    Fidelity is the share of customers whose segment the rules reproduce; a
+    low value means the clusters are not simple to describe in a few rules.
+    """
+    keep = labels.notna()
+    x = features[keep].fillna(features[keep].median())
+    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed).fit(x, labels[keep].astype(str))
+    fidelity = float((tree.predict(x) == labels[keep].astype(str).to_numpy()).mean())
+    return export_text(tree, feature_names=list(x.columns), decimals=2), round(fidelity, 3)
+
+
+def stability(scaled: pd.DataFrame, k: int, rounds: int = 10, seed: int = 0) -> pd.Series:
+    """Adjusted Rand index between a reference fit and fits on bootstrap samples (1 = the same clusters every time)."""
+    if len(scaled) <= k:
+        raise ValueError(f"need more rows than clusters (rows {len(scaled)}, k {k})")
+    rng = np.random.default_rng(seed)
+    reference = _kmeans(k, seed, len(scaled)).fit(scaled).labels_
+    scores = []
+    for r in range(rounds):
+        sample = rng.integers(0, len(scaled), len(scaled))
+        model = _kmeans(k, seed + r + 1, len(scaled)).fit(scaled.iloc[sample])
+        scores.append(adjusted_rand_score(reference, model.predict(scaled)))
+    return pd.Series(scores, name="adjusted_rand").round(3)
+
+
+def merge_small(labels: pd.Series, scaled: pd.DataFrame, min_customers: int) -> tuple[pd.Series, pd.DataFrame]:
+    """Merge every micro-segment smaller than ``min_customers`` into the nearest larger one of the same macro tier.
+
+    Returns the new labels and a table of what was merged where (empty if
+    nothing was), so the viability rule stays visible.
+    """
+    labels = labels.copy()
+    sizes = labels.value_counts()
+    small = sizes[sizes < min_customers].index
+    centres = scaled.groupby(labels).mean()
+    moves = []
+    for segment in small:
+        tier = str(segment).rsplit(" / ", 1)[0]
+        candidates = [s for s in sizes.index if s not in small and str(s).rsplit(" / ", 1)[0] == tier]
+        if not candidates:
+            continue
+        distance = ((centres.loc[candidates] - centres.loc[segment]) ** 2).sum(axis=1)
+        target = distance.idxmin()
+        labels[labels == segment] = target
+        moves.append((segment, int(sizes[segment]), target))
+    return labels, pd.DataFrame(moves, columns=["segment", "customers", "merged into"])
+
+
+def recovery(labels: pd.Series, truth: pd.Series) -> float:
+    """Adjusted Rand index between segments and the hidden personas, on customers that have a segment."""
+    keep = labels.notna() & truth.notna()
+    return round(float(adjusted_rand_score(truth[keep].astype(str), labels[keep].astype(str))), 3)
