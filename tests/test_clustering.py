@@ -126,3 +126,17 @@ def test_recovery_is_one_for_a_relabelling_and_ignores_missing():
     truth = pd.Series(["x", "x", "y", "y", "z"])
     assert recovery(pd.Series(["1", "1", "2", "2", None]), truth) == 1.0
     assert recovery(pd.Series(["1", "2", "1", "2", "1"]), truth) < 0.2
+
+
+def test_segment_explorer_view_and_widget(features, table):
+    from helpers.explorers import segment_explorer, segment_explorer_view
+    macro = macro_segments(name_segments(rfm_scores(table)))
+    view = segment_explorer_view(features, macro, "top customers", k=3)
+    assert view["sizes"]["customers"].sum() == (macro == "top customers").sum()
+    assert len(view["sizes"]) == 3 and 0 < view["fidelity"] <= 1 and "class:" in view["rules"]
+    assert len(segment_explorer_view(features, macro, "top customers", k=2)["sizes"]) == 2
+    with pytest.raises(ValueError, match="unknown macro segment"):
+        segment_explorer_view(features, macro, "whales", k=3)
+    box = segment_explorer(features, macro)
+    box.children[0].children[1].value = 2  # moving k redraws without error
+    box.children[0].children[0].value = "dormant"

@@ -204,3 +204,10 @@ def test_rows_equal_after_tidying_are_duplicates_not_key_clashes(raw):
     raw["orders"] = pd.concat([orders, copy], ignore_index=True)
     world = validate(raw)
     assert world.report.excluded["orders"].loc[len(orders), "reason"] == "exact duplicate of an earlier row"
+
+
+def test_hidden_truth_follows_the_world_it_belongs_to(small_world_dir):
+    from helpers.data import load_world
+    world = load_world(small_world_dir)
+    assert world.meta["folder"] == str(small_world_dir)
+    assert len(load_hidden_truth(world)) == 600  # the small world's, not the committed sample's
