@@ -53,8 +53,9 @@ def load_orders(world: Path):
                                       "product_id": "str", "quantity": "int64", "unit_price": "float64",
                                       "discount": "float64", "channel": "str", "status": "category"},
                          parse_dates=["order_ts"], date_format="%Y-%m-%d %H:%M:%S")
+    orders["channel"] = orders["channel"].str.strip().str.lower()  # the repair validation makes
     orders = orders[orders["customer_id"].notna()].drop_duplicates()
-    return orders.astype({"customer_id": "int64"}).reset_index(drop=True)
+    return orders.astype({"customer_id": "int64", "channel": "category"}).reset_index(drop=True)
 
 
 def run_engine(engine: str, world: Path, repeats: int) -> dict:

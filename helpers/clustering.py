@@ -43,7 +43,7 @@ def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.T
     """Events of each type per customer in the last ``days`` before the as-of day (zeros where none)."""
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     recent = events[(events["event_ts"] >= end - pd.Timedelta(days=days)) & (events["event_ts"] < end)]
-    counts = pd.crosstab(recent["customer_id"], recent["event_type"].astype(str))
+    counts = recent.groupby(["customer_id", recent["event_type"].astype(str)]).size().unstack(fill_value=0)
     return counts.reindex(index=customers, columns=list(BROWSING), fill_value=0).add_prefix("browse_")
 
 
