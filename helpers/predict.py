@@ -1,0 +1,174 @@
+"""Behavioral predictions with an honest time-based split, and predictive micro-segments.
+
+Features are computed as of a **cut-off date**; the outcome is what happens in
+the ``horizon_days`` after it. A model is trained at one cut-off and judged at
+a **later** cut-off, on customers and outcomes it never saw, exactly as it
+would be used: metrics are never computed on the training window.
+
+>>> prob = pd.Series([0.9, 0.8, 0.3, 0.1]); outcome = pd.Series([True, False, False, False])
+>>> lift_table(outcome, prob, bins=2)["lift"].tolist()
+[2.0, 0.0]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import brier_score_loss, mean_absolute_error, roc_auc_score
+
+from .clustering import SURVEY, browsing_counts
+from .features import customer_table
+from .sales import net_line_value
+
+TARGETS = ("buys_category", "churns", "value")
+
+
+def model_features(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Numeric features per customer signed up by ``as_of``, computed only from data up to ``as_of``."""
+    table = customer_table(world, as_of=as_of)
+    columns = ["recency_days", "frequency", "monetary", "tenure_days", "aov", "age", "followers", *SURVEY]
+    features = table[columns].astype(float)
+    features = features.join(table.filter(like="cat: ")).join(table[["channel_web", "channel_app", "channel_store"]])
+    features = features.join(table.filter(like="tag_").astype(float))
+    features = features.join(browsing_counts(world.events, table.index, as_of, days=30).add_suffix("_30d"))
+    features = features.join(browsing_counts(world.events, table.index, as_of, days=180).add_suffix("_180d"))
+    features["days_since_signup"] = (pd.Timestamp(as_of).normalize() - table["signup_date"]).dt.days.astype(float)
+    return features
+
+
+def outcomes(world, cutoff: str | pd.Timestamp, horizon_days: int, category: str | None = None) -> pd.DataFrame:
+    """What each customer did in the ``horizon_days`` after the cut-off day: bought at all, bought the category, value."""
+    start = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    end = start + pd.Timedelta(days=horizon_days)
+    if end > pd.Timestamp(world.as_of).normalize() + pd.Timedelta(days=1):
+        raise ValueError(f"the outcome window ends {end.date()}, after the data ends ({pd.Timestamp(world.as_of).date()}); "
+                         "choose an earlier cut-off or a shorter horizon")
+    lines = world.orders[(world.orders["order_ts"] >= start) & (world.orders["order_ts"] < end)]
+    completed = lines[lines["status"] == "completed"]
+    result = pd.DataFrame({"bought": completed.groupby("customer_id").size() > 0,
+                           "value": net_line_value(lines).groupby(lines["customer_id"]).sum()})
+    if category is not None:
+        known = set(world.products["category"].astype(str))
+        if category not in known:
+            raise ValueError(f"unknown category {category!r}; known: {sorted(known)}")
+        in_category = completed["product_id"].map(world.products.set_index("product_id")["category"].astype(str)) == category
+        result["bought_category"] = in_category.groupby(completed["customer_id"]).any()
+    return result
+
+
+def _target(world, features: pd.DataFrame, cutoff, horizon_days: int, target: str, category: str | None) -> pd.Series:
+    future = outcomes(world, cutoff, horizon_days, category).reindex(features.index)
+    if target == "buys_category":
+        if category is None:
+            raise ValueError("target 'buys_category' needs a category")
+        return future["bought_category"].fillna(False).astype(bool)
+    if target == "churns":
+        return ~future["bought"].fillna(False).astype(bool)
+    if target == "value":
+        return future["value"].fillna(0.0).clip(lower=0)
+    raise ValueError(f"unknown target {target!r}; choose from {TARGETS}")
+
+
+@dataclass
+class Evaluation:
+    """A model trained at one cut-off and judged at a later one."""
+
+    model: object
+    predictions: pd.Series  # on the later period
+    actual: pd.Series       # what happened in the later period
+    metrics: dict
+
+
+def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
+                     category: str | None = None, buyers_only: bool = False, seed: int = 0) -> Evaluation:
+    """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.
+
+    ``buyers_only`` keeps customers with a purchase before the cut-off (churn
+    is only defined for them). Classifiers are calibrated (isotonic, 3-fold
+    on the training period), so predicted probabilities can be read as rates.
+    """
+    if pd.Timestamp(train_cutoff) + pd.Timedelta(days=horizon_days) > pd.Timestamp(test_cutoff):
+        raise ValueError("the training outcome window overlaps the test period: move train_cutoff earlier "
+                         f"(train_cutoff + {horizon_days} days must not pass test_cutoff)")
+    sets = []
+    for cutoff in (train_cutoff, test_cutoff):
+        x = model_features(world, cutoff)
+        if buyers_only:
+            x = x[x["frequency"] > 0]
+        sets.append((x, _target(world, x, cutoff, horizon_days, target, category)))
+    (x_train, y_train), (x_test, y_test) = sets
+    if target == "value":
+        model = HistGradientBoostingRegressor(loss="poisson", max_iter=200, random_state=seed).fit(x_train, y_train)
+        predicted = pd.Series(model.predict(x_test), index=x_test.index, name="predicted_value")
+        baseline = x_test["monetary"] * horizon_days / np.maximum(x_test["tenure_days"].fillna(0) + 1, horizon_days)
+        metrics = {"mae": round(mean_absolute_error(y_test, predicted), 2),
+                   "mae_naive_run_rate": round(mean_absolute_error(y_test, baseline.fillna(0)), 2),
+                   "actual_total": round(float(y_test.sum()), 0), "predicted_total": round(float(predicted.sum()), 0)}
+        return Evaluation(model, predicted, y_test, metrics)
+    if y_train.nunique() < 2:
+        raise ValueError(f"the training outcome has one value only ({y_train.iloc[0]}); nothing to learn")
+    base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=seed)
+    model = CalibratedClassifierCV(base, method="isotonic", cv=3).fit(x_train, y_train)
+    probability = pd.Series(model.predict_proba(x_test)[:, 1], index=x_test.index, name="probability")
+    metrics = {"auc": round(roc_auc_score(y_test, probability), 3) if y_test.nunique() > 1 else float("nan"),
+               "brier": round(brier_score_loss(y_test, probability), 4),
+               "base_rate": round(float(y_test.mean()), 4),
+               "top_decile_lift": float(lift_table(y_test, probability)["lift"].iloc[0])}
+    return Evaluation(model, probability, y_test, metrics)
+
+
+def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFrame:
+    """Customers ranked by score in equal groups (1 = highest scores): size, outcome rate and lift over average."""
+    order = score.rank(method="first", ascending=False)
+    group = np.ceil(order / len(order) * bins).astype(int).clip(1, bins)
+    rate = actual.astype(float).groupby(group).mean()
+    table = pd.DataFrame({"customers": group.value_counts().sort_index(), "rate": rate.round(4)})
+    overall = float(actual.astype(float).mean())
+    table["lift"] = (table["rate"] / overall).round(2) if overall else np.nan
+    table.index.name = "group (1 = highest score)"
+    return table
+
+
+def calibration_table(actual: pd.Series, probability: pd.Series, bins: int = 10) -> pd.DataFrame:
+    """Mean predicted probability beside the observed rate, in equal-sized groups of predictions."""
+    group = pd.qcut(probability.rank(method="first"), bins, labels=False) + 1
+    table = pd.DataFrame({"predicted": probability.groupby(group).mean(), "observed": actual.astype(float).groupby(group).mean(),
+                          "customers": group.value_counts().sort_index()}).round(4)
+    table.index.name = "group (1 = lowest predictions)"
+    return table
+
+
+def propensity_bands(probability: pd.Series, high: float = 0.8, medium: float = 0.5) -> pd.Series:
+    """'high', 'medium' or 'low' by the quantile of the predicted probability (top 20%, next 30%, rest by default)."""
+    if not 0 < medium < high < 1:
+        raise ValueError(f"need 0 < medium < high < 1 (quantiles), got medium={medium}, high={high}")
+    rank = probability.rank(pct=True, method="average")
+    band = np.select([rank > high, rank > medium], ["high", "medium"], default="low")
+    return pd.Series(pd.Categorical(band, categories=["high", "medium", "low"]), index=probability.index,
+                     name="propensity")
+
+
+def predictive_segments(probability: pd.Series, table: pd.DataFrame, order_value: pd.Series | None = None,
+                        min_customers: int = 100) -> pd.DataFrame:
+    """Groups of propensity band x favourite category x main channel, with size and expected value.
+
+    Expected value = sum over members of probability x their average order
+    value (or ``order_value`` if given). Groups below ``min_customers`` are
+    kept but flagged, so nothing disappears from the table.
+    """
+    members = table.loc[probability.index]
+    value = (order_value if order_value is not None else members["aov"]).reindex(probability.index)
+    value = value.fillna(value.median() if value.notna().any() else 0.0)
+    frame = pd.DataFrame({"propensity": propensity_bands(probability),
+                          "favourite category": members["top_category"].fillna("none yet").astype(str),
+                          "main channel": members["main_channel"].fillna("none yet").astype(str),
+                          "probability": probability, "expected_value": probability * value})
+    groups = frame.groupby(["propensity", "favourite category", "main channel"], observed=True).agg(
+        customers=("probability", "size"), mean_probability=("probability", "mean"),
+        expected_value=("expected_value", "sum"))
+    groups["viable"] = groups["customers"] >= min_customers
+    return groups.sort_values("expected_value", ascending=False, kind="stable").round(
+        {"mean_probability": 3, "expected_value": 0})

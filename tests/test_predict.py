@@ -1,0 +1,74 @@
+"""Predictions with a time-based split: no leakage, honest windows, metrics on the later period only."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.data import load_world
+from helpers.features import customer_table
+from helpers.predict import (calibration_table, fit_and_evaluate, lift_table, model_features, outcomes,
+                             predictive_segments, propensity_bands)
+
+
+@pytest.fixture(scope="module")
+def world(small_world_dir):
+    return load_world(small_world_dir)
+
+
+def test_features_use_nothing_after_the_cutoff(world):
+    import dataclasses
+    cutoff = "2026-03-31"
+    end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+    orders, events = world.orders.copy(), world.events.copy()
+    orders.loc[orders["order_ts"] >= end, "unit_price"] *= 10  # change the future...
+    events.loc[events["event_ts"] >= end, "event_type"] = "view"
+    changed = dataclasses.replace(world, orders=orders, events=events)
+    pd.testing.assert_frame_equal(model_features(world, cutoff), model_features(changed, cutoff))  # ...no effect
+
+
+def test_outcome_windows_must_lie_inside_the_data(world):
+    with pytest.raises(ValueError, match="after the data ends"):
+        outcomes(world, "2026-09-15", 30)
+    with pytest.raises(ValueError, match="unknown category"):
+        outcomes(world, "2026-06-30", 30, category="Spaceships")
+    future = outcomes(world, "2026-06-30", 30, category="Candles")
+    assert set(future.columns) == {"bought", "value", "bought_category"}
+
+
+def test_training_window_may_not_overlap_the_test_period(world):
+    with pytest.raises(ValueError, match="overlaps the test period"):
+        fit_and_evaluate(world, "churns", train_cutoff="2026-05-31", test_cutoff="2026-06-30", horizon_days=90)
+    with pytest.raises(ValueError, match="unknown target"):
+        fit_and_evaluate(world, "happiness", train_cutoff="2026-01-31", test_cutoff="2026-06-30", horizon_days=90)
+
+
+def test_churn_and_value_models_report_metrics_on_the_later_period(world):
+    churn = fit_and_evaluate(world, "churns", train_cutoff="2026-03-31", test_cutoff="2026-06-30",
+                             horizon_days=90, buyers_only=True)
+    assert 0.5 < churn.metrics["auc"] <= 1 and churn.predictions.between(0, 1).all()
+    assert churn.actual.index.equals(churn.predictions.index)
+    assert set(churn.metrics) == {"auc", "brier", "base_rate", "top_decile_lift"}
+    value = fit_and_evaluate(world, "value", train_cutoff="2026-03-31", test_cutoff="2026-06-30", horizon_days=90)
+    assert (value.predictions >= 0).all() and value.metrics["mae"] > 0
+
+
+def test_lift_and_calibration_tables():
+    score = pd.Series(np.linspace(1, 0, 100))
+    actual = pd.Series([True] * 20 + [False] * 80)
+    lift = lift_table(actual, score)
+    assert lift["customers"].sum() == 100 and lift.loc[1, "lift"] == 5.0 and lift.loc[10, "rate"] == 0
+    calibration = calibration_table(actual, score, bins=5)
+    assert calibration.loc[5, "observed"] == 1.0 and calibration["customers"].sum() == 100
+
+
+def test_propensity_bands_and_predictive_segments(world):
+    table = customer_table(world, as_of="2026-06-30")
+    probability = pd.Series(np.linspace(0, 1, len(table)), index=table.index)
+    bands = propensity_bands(probability)
+    assert (bands == "high").mean() == pytest.approx(0.2, abs=0.01)
+    with pytest.raises(ValueError, match="0 < medium < high < 1"):
+        propensity_bands(probability, high=0.4, medium=0.6)
+    groups = predictive_segments(probability, table, min_customers=20)
+    assert groups["customers"].sum() == len(table)  # every customer is in one group, viable or not
+    assert {"viable", "expected_value", "mean_probability"} <= set(groups.columns)
