@@ -35,7 +35,7 @@ WITH lines AS (
     FROM orders o JOIN products p USING (product_id)
     WHERE o.order_ts < DATE '{as_of}' + INTERVAL 1 DAY),
 per_category AS (
-    SELECT customer_id, category, GREATEST(SUM(value), 0) AS spend FROM lines GROUP BY customer_id, category),
+    SELECT customer_id, category, GREATEST(ROUND(SUM(value), 2), 0) AS spend FROM lines GROUP BY customer_id, category),
 categories AS (
     SELECT customer_id, {category_columns} FROM per_category GROUP BY customer_id),
 rfm AS (

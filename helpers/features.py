@@ -32,8 +32,9 @@ def category_shares(orders: pd.DataFrame, products: pd.DataFrame, customers: pd.
     if category.isna().any():
         unknown = lines.loc[category.isna(), "product_id"].unique()[:5].tolist()
         raise KeyError(f"orders name product ids not in products: {unknown}")
+    # round to cents first: a bought-then-returned item nets to 1e-14, not 0, and must not become a 100% share
     spend = (net_line_value(lines).groupby([lines["customer_id"], category.astype(str)]).sum()
-             .unstack(fill_value=0.0).clip(lower=0))
+             .round(2).unstack(fill_value=0.0).clip(lower=0))
     categories = [str(c) for c in products["category"].astype("category").cat.categories]
     spend = spend.reindex(index=customers, columns=categories, fill_value=0.0)
     total = spend.sum(axis=1)

@@ -64,9 +64,9 @@ def _target(world, features: pd.DataFrame, cutoff, horizon_days: int, target: st
     if target == "buys_category":
         if category is None:
             raise ValueError("target 'buys_category' needs a category")
-        return future["bought_category"].fillna(False).astype(bool)
+        return future["bought_category"].eq(True)  # customers absent from the window did not buy
     if target == "churns":
-        return ~future["bought"].fillna(False).astype(bool)
+        return ~future["bought"].eq(True)
     if target == "value":
         return future["value"].fillna(0.0).clip(lower=0)
     raise ValueError(f"unknown target {target!r}; choose from {TARGETS}")

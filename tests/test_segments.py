@@ -115,3 +115,15 @@ def test_viability_numbers(table):
     assert out.loc["value seekers", "measurable"] == 1.0  # its rule needs the score, so members have it
     tiny = viability(table, segments, inputs=[], min_customers=10**6)
     assert not tiny["substantial"].any()
+
+
+def test_spend_that_nets_to_zero_is_not_a_full_share():
+    from helpers.features import category_shares
+    products = pd.DataFrame({"product_id": ["P1", "P2", "P3", "P4"], "category": pd.Categorical(["A", "A", "A", "B"])})
+    orders = pd.DataFrame({"customer_id": [1, 1, 1, 2], "order_ts": pd.to_datetime(["2026-01-01"] * 4),
+                           "product_id": ["P1", "P2", "P3", "P4"], "quantity": [1, 1, -1, 1],
+                           "unit_price": [0.1, 0.2, 0.3, 5.0], "discount": [0.0, 0.0, 0.0, 0.0],
+                           "status": ["completed", "completed", "returned", "completed"]})
+    shares = category_shares(orders, products, pd.Index([1, 2]), "2026-09-30")
+    assert shares.loc[1].tolist() == [0.0, 0.0]  # 0.1 + 0.2 - 0.3 is 5.6e-17 in floating point, not spend
+    assert shares.loc[2].tolist() == [0.0, 1.0]
