@@ -109,7 +109,6 @@ def duckdb_features(orders, products, customers, events):
 
 
 def run(engine: str, world: Path, repeats: int) -> dict:
-    import pandas as pd
     tables = load(world)
     loaded = _memory_mib("VmRSS")
     try:

@@ -101,14 +101,14 @@ def retention_heatmap(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     return ax
 
 
-def bar_plot(values: pd.Series, title: str, xlabel: str, ax: plt.Axes | None = None) -> plt.Axes:
+def bar_plot(values: pd.Series, title: str, xlabel: str, ylabel: str = "", ax: plt.Axes | None = None) -> plt.Axes:
     """Horizontal bars of a labelled Series, in its own order (first label on top)."""
     ax = _axes(ax)
     frame = values.rename("value").reset_index()
     label = frame.columns[0]
     frame[label] = frame[label].astype(str)
     sns.barplot(data=frame, y=label, x="value", order=frame[label], color=sns.color_palette(PALETTE)[0], ax=ax)
-    ax.set(title=title, xlabel=xlabel, ylabel="")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return ax
 
 

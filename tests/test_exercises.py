@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 import helpers.exercise_bank as bank
-from helpers.data import validate
 from helpers.exercises import Exercise, Feedback, expect_choice, expect_number, expect_series
 
 

@@ -23,6 +23,7 @@ LESSONS = {
     "01_traditional_segmentation.ipynb": "01 · Traditional segmentation: four classic bases, and how mixed their segments are",
     "02_rfm_and_lifecycle.ipynb": "02 · Behavior: RFM scores, named segments, lifecycle stages and cohorts",
     "03_micro_segments_by_clustering.ipynb": "03 · Micro-segments by clustering, inside macro segments",
+    "04_rule_based_and_predictive_micro_segments.ipynb": "04 · Rule-based and predictive micro-segments",
 }
 
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.

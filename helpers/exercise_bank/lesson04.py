@@ -1,0 +1,80 @@
+"""Exercises of lesson 04 (rule-based and predictive micro-segments). Expected answers are computed from the data."""
+from __future__ import annotations
+
+from ..data import World
+from ..exercises import Exercise, ExerciseSet, expect_number
+from ..features import customer_table
+from ..predict import fit_and_evaluate, propensity_bands
+from ..rules import bought, browsed, who
+
+CUTOFFS = {"train_cutoff": "2026-06-30", "test_cutoff": "2026-08-31", "horizon_days": 30}
+
+
+def setup(world: World) -> dict:
+    return {"table": customer_table(world)}
+
+
+def exercises(world: World) -> ExerciseSet:
+    table = setup(world)["table"]
+
+    candles = bought(world, table, "Candles", at_least=2, within_days=365)
+    q1 = Exercise(
+        "q1", "How many customers have 2 or more orders with Candles in the last 365 days?",
+        expect_number(len(candles), mistakes={
+            len(bought(world, table, "Candles", at_least=2)): "you count the whole history; pass within_days=365",
+            len(bought(world, table, "Candles", within_days=365)): "you count 1+ orders; pass at_least=2",
+        }),
+        hint_text="bought(world, table, 'Candles', at_least=2, within_days=365) is the audience; len() counts it.",
+        solution_code='answer_1 = len(bought(world, table, "Candles", at_least=2, within_days=365))',
+    )
+
+    young = who(table, "20 <= age <= 30")
+    viewed = browsed(world, table, "Women's Activewear", event_types=("view",), within_days=30)
+    not_bought = ~bought(world, table, "Women's Activewear", within_days=30)
+    q2 = Exercise(
+        "q2", "How many customers aged 20 to 30 viewed Women's Activewear in the last 30 days without buying any "
+              "in that time?",
+        expect_number(len(young & viewed & not_bought), mistakes={
+            len(young & viewed): "you forget 'without buying': add & ~bought(..., within_days=30)",
+            len(viewed & not_bought): "you forget the age condition",
+        }),
+        hint_text="Combine who(table, '20 <= age <= 30'), browsed(..., event_types=('view',), within_days=30) and "
+                  "~bought(..., within_days=30) with &.",
+        solution_code='young = who(table, "20 <= age <= 30")\n'
+                      'viewed = browsed(world, table, "Women\'s Activewear", event_types=("view",), within_days=30)\n'
+                      'answer_2 = len(young & viewed & ~bought(world, table, "Women\'s Activewear", within_days=30))',
+    )
+
+    candles_model = fit_and_evaluate(world, "buys_category", category="Candles", **CUTOFFS)
+    q3 = Exercise(
+        "q3", "Train the category model for Candles instead of Outdoor Gear (same cut-offs, 30-day horizon). "
+              "What is its AUC on the later period?",
+        expect_number(candles_model.metrics["auc"], abs_tol=0.0015),
+        hint_text="fit_and_evaluate(world, 'buys_category', category='Candles', train_cutoff='2026-06-30', "
+                  "test_cutoff='2026-08-31', horizon_days=30).metrics['auc'].",
+        solution_code='candles_model = fit_and_evaluate(world, "buys_category", category="Candles", '
+                      'train_cutoff="2026-06-30", test_cutoff="2026-08-31", horizon_days=30)\n'
+                      'answer_3 = candles_model.metrics["auc"]',
+    )
+
+    churn = fit_and_evaluate(world, "churns", train_cutoff="2026-03-31", test_cutoff="2026-06-30",
+                             horizon_days=90, buyers_only=True)
+    high = int((propensity_bands(churn.predictions) == "high").sum())
+    q4 = Exercise(
+        "q4", "Put the churn model's predictions in propensity bands (top 20% 'high'). How many customers are in "
+              "the high band?",
+        expect_number(high, mistakes={
+            int((churn.predictions > 0.8).sum()): "you take probabilities above 0.8; the bands are by rank "
+                                                  "(the top 20% of customers), whatever their probabilities",
+        }),
+        hint_text="propensity_bands(churn.predictions) gives 'high', 'medium' or 'low' per customer; count 'high'.",
+        solution_code='churn = fit_and_evaluate(world, "churns", train_cutoff="2026-03-31", test_cutoff="2026-06-30", '
+                      'horizon_days=90, buyers_only=True)\n'
+                      'answer_4 = int((propensity_bands(churn.predictions) == "high").sum())',
+    )
+    return ExerciseSet([q1, q2, q3, q4])
+
+
+SOLUTION_SETUP = setup
+SOLUTION_NAMESPACE = {"bought": bought, "browsed": browsed, "who": who, "fit_and_evaluate": fit_and_evaluate,
+                      "propensity_bands": propensity_bands}
