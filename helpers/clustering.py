@@ -146,6 +146,10 @@ def fit_nested(features: pd.DataFrame, macro: pd.Series, k: int | Mapping[str, i
     ``min_size`` customers, or fewer customers than ``k``, stays one
     micro-segment. Labels read ``"<macro> / <n>"``, numbered by size (1 = largest).
     """
+    if isinstance(k, Mapping):
+        unknown = set(k) - {str(t) for t in macro.cat.categories}
+        if unknown:
+            raise ValueError(f"k names unknown macro segments {sorted(unknown)}; they are {list(macro.cat.categories)}")
     labels = pd.Series(pd.NA, index=features.index, dtype="object", name="micro")
     result = NestedClustering(labels)
     for tier in macro.cat.categories:
@@ -219,7 +223,9 @@ def merge_small(labels: pd.Series, scaled: pd.DataFrame, min_customers: int) -> 
     """Merge every micro-segment smaller than ``min_customers`` into the nearest larger one of the same macro tier.
 
     Returns the new labels and a table of what was merged where (empty if
-    nothing was), so the viability rule stays visible.
+    nothing was), so the viability rule stays visible. A small segment with
+    no larger one in its tier is kept and listed with "merged into" empty.
+    Distances are measured in ``scaled``, one scaling for all customers.
     """
     labels = labels.copy()
     sizes = labels.value_counts()
@@ -230,6 +236,7 @@ def merge_small(labels: pd.Series, scaled: pd.DataFrame, min_customers: int) -> 
         tier = str(segment).rsplit(" / ", 1)[0]
         candidates = [s for s in sizes.index if s not in small and str(s).rsplit(" / ", 1)[0] == tier]
         if not candidates:
+            moves.append((segment, int(sizes[segment]), None))
             continue
         distance = ((centres.loc[candidates] - centres.loc[segment]) ** 2).sum(axis=1)
         target = distance.idxmin()

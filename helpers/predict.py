@@ -2,8 +2,10 @@
 
 Features are computed as of a **cut-off date**; the outcome is what happens in
 the ``horizon_days`` after it. A model is trained at one cut-off and judged at
-a **later** cut-off, on customers and outcomes it never saw, exactly as it
-would be used: metrics are never computed on the training window.
+a **later** cut-off, on a period it never saw, exactly as it would be used:
+metrics are never computed on the training window. One caveat of the sample
+data: survey scores, interests, age and followers are a single snapshot, used
+as if known at every cut-off (in real data, take them as of the cut-off too).
 
 >>> prob = pd.Series([0.9, 0.8, 0.3, 0.1]); outcome = pd.Series([True, False, False, False])
 >>> lift_table(outcome, prob, bins=2)["lift"].tolist()
@@ -83,12 +85,15 @@ class Evaluation:
 
 
 def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
-                     category: str | None = None, buyers_only: bool = False, seed: int = 0) -> Evaluation:
+                     category: str | None = None, buyers_only: bool = False, active_days: int = 365,
+                     seed: int = 0) -> Evaluation:
     """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.
 
-    ``buyers_only`` keeps customers with a purchase before the cut-off (churn
-    is only defined for them). Classifiers are calibrated (isotonic, 3-fold
-    on the training period), so predicted probabilities can be read as rates.
+    ``buyers_only`` keeps active customers: a purchase in the ``active_days``
+    before the cut-off (churn is only meaningful for them; long-lapsed
+    customers would make it look easy). Classifiers are calibrated (isotonic,
+    3-fold on the training period) so that, in the training period,
+    predicted probabilities can be read as rates.
     """
     if pd.Timestamp(train_cutoff) + pd.Timedelta(days=horizon_days) > pd.Timestamp(test_cutoff):
         raise ValueError("the training outcome window overlaps the test period: move train_cutoff earlier "
@@ -97,7 +102,7 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
     for cutoff in (train_cutoff, test_cutoff):
         x = model_features(world, cutoff)
         if buyers_only:
-            x = x[x["frequency"] > 0]
+            x = x[x["recency_days"] <= active_days]
         sets.append((x, _target(world, x, cutoff, horizon_days, target, category)))
     (x_train, y_train), (x_test, y_test) = sets
     if target == "value":
@@ -105,6 +110,8 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
         predicted = pd.Series(model.predict(x_test), index=x_test.index, name="predicted_value")
         baseline = x_test["monetary"] * horizon_days / np.maximum(x_test["tenure_days"].fillna(0) + 1, horizon_days)
         metrics = {"mae": round(mean_absolute_error(y_test, predicted), 2),
+                   "mae_predict_zero": round(mean_absolute_error(y_test, np.zeros(len(y_test))), 2),
+                   "mae_predict_training_mean": round(mean_absolute_error(y_test, np.full(len(y_test), y_train.mean())), 2),
                    "mae_naive_run_rate": round(mean_absolute_error(y_test, baseline.fillna(0)), 2),
                    "actual_total": round(float(y_test.sum()), 0), "predicted_total": round(float(predicted.sum()), 0)}
         return Evaluation(model, predicted, y_test, metrics)
@@ -116,13 +123,21 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
     metrics = {"auc": round(roc_auc_score(y_test, probability), 3) if y_test.nunique() > 1 else float("nan"),
                "brier": round(brier_score_loss(y_test, probability), 4),
                "base_rate": round(float(y_test.mean()), 4),
+               "mean_prediction": round(float(probability.mean()), 4),
+               "training_base_rate": round(float(y_train.mean()), 4),
                "top_decile_lift": float(lift_table(y_test, probability)["lift"].iloc[0])}
     return Evaluation(model, probability, y_test, metrics)
 
 
+def _tie_broken_rank(score: pd.Series, ascending: bool, seed: int = 0) -> pd.Series:
+    """Ranks 1..n where tied scores are ordered at random (seeded), not by their position in the table."""
+    shuffled = score.sample(frac=1, random_state=seed)
+    return shuffled.rank(method="first", ascending=ascending).reindex(score.index)
+
+
 def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFrame:
     """Customers ranked by score in equal groups (1 = highest scores): size, outcome rate and lift over average."""
-    order = score.rank(method="first", ascending=False)
+    order = _tie_broken_rank(score, ascending=False)
     group = np.ceil(order / len(order) * bins).astype(int).clip(1, bins)
     rate = actual.astype(float).groupby(group).mean()
     table = pd.DataFrame({"customers": group.value_counts().sort_index(), "rate": rate.round(4)})
@@ -134,7 +149,7 @@ def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFr
 
 def calibration_table(actual: pd.Series, probability: pd.Series, bins: int = 10) -> pd.DataFrame:
     """Mean predicted probability beside the observed rate, in equal-sized groups of predictions."""
-    group = pd.qcut(probability.rank(method="first"), bins, labels=False) + 1
+    group = pd.qcut(_tie_broken_rank(probability, ascending=True), bins, labels=False) + 1
     table = pd.DataFrame({"predicted": probability.groupby(group).mean(), "observed": actual.astype(float).groupby(group).mean(),
                           "customers": group.value_counts().sort_index()}).round(4)
     table.index.name = "group (1 = lowest predictions)"
@@ -152,13 +167,19 @@ def propensity_bands(probability: pd.Series, high: float = 0.8, medium: float = 
 
 
 def predictive_segments(probability: pd.Series, table: pd.DataFrame, order_value: pd.Series | None = None,
-                        min_customers: int = 100) -> pd.DataFrame:
+                        min_customers: int = 100, actual: pd.Series | None = None) -> pd.DataFrame:
     """Groups of propensity band x favourite category x main channel, with size and expected value.
 
     Expected value = sum over members of probability x their average order
-    value (or ``order_value`` if given). Groups below ``min_customers`` are
-    kept but flagged, so nothing disappears from the table.
+    value across all categories (or ``order_value`` if given); customers
+    with no order yet get the median. It is only as good as the
+    probabilities' calibration. Groups below ``min_customers`` are kept but
+    flagged. With ``actual`` (what happened), each group's observed rate is
+    added beside its mean probability.
     """
+    unknown = probability.index.difference(table.index)
+    if len(unknown):
+        raise KeyError(f"{len(unknown)} customers with a probability are not in the table, e.g. {unknown[:3].tolist()}")
     members = table.loc[probability.index]
     value = (order_value if order_value is not None else members["aov"]).reindex(probability.index)
     value = value.fillna(value.median() if value.notna().any() else 0.0)
@@ -166,9 +187,13 @@ def predictive_segments(probability: pd.Series, table: pd.DataFrame, order_value
                           "favourite category": members["top_category"].fillna("none yet").astype(str),
                           "main channel": members["main_channel"].fillna("none yet").astype(str),
                           "probability": probability, "expected_value": probability * value})
-    groups = frame.groupby(["propensity", "favourite category", "main channel"], observed=True).agg(
-        customers=("probability", "size"), mean_probability=("probability", "mean"),
-        expected_value=("expected_value", "sum"))
+    if actual is not None:
+        frame["observed"] = actual.reindex(probability.index).astype(float)
+    aggregations = {"customers": ("probability", "size"), "mean_probability": ("probability", "mean")}
+    if actual is not None:
+        aggregations["observed_rate"] = ("observed", "mean")
+    aggregations["expected_value"] = ("expected_value", "sum")
+    groups = frame.groupby(["propensity", "favourite category", "main channel"], observed=True).agg(**aggregations)
     groups["viable"] = groups["customers"] >= min_customers
     return groups.sort_values("expected_value", ascending=False, kind="stable").round(
-        {"mean_probability": 3, "expected_value": 0})
+        {"mean_probability": 3, "observed_rate": 3, "expected_value": 0})

@@ -96,6 +96,10 @@ def browsed(world, table: pd.DataFrame, categories: str | Sequence[str],
             as_of: str | pd.Timestamp | None = None) -> Audience:
     """Customers with at least ``at_least`` browsing events of the given types in the categories (in a window)."""
     names = _categories(world.products, categories)
+    event_types = [event_types] if isinstance(event_types, str) else list(event_types)
+    known = set(world.events["event_type"].astype(str))
+    if set(event_types) - known:
+        raise ValueError(f"unknown event types {sorted(set(event_types) - known)}; known: {sorted(known)}")
     as_of = pd.Timestamp(as_of if as_of is not None else world.as_of)
     events = _window(world.events, "event_ts", as_of, within_days)
     hits = events[events["category"].astype(str).isin(names) & events["event_type"].astype(str).isin(event_types)]

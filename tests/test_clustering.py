@@ -80,6 +80,8 @@ def test_nested_fit_labels_sizes_and_degenerate_cases():
     missing = data.copy()
     missing.iloc[::7, 0] = np.nan
     assert fit_nested(missing, macro, k=2).labels.notna().all()
+    with pytest.raises(ValueError, match="unknown macro segments"):
+        fit_nested(data, macro, k={"A": 2})
     outside = pd.Series(pd.Categorical([None] * 60 + ["a"] * 60, categories=["a"]))
     assert fit_nested(data, outside, k=2).labels.iloc[:60].isna().all()
 
@@ -119,7 +121,8 @@ def test_small_segments_merge_into_the_nearest_of_their_tier():
     merged, moves = merge_small(labels, data, min_customers=5)
     assert (merged.iloc[40:43] == "a / 2").all()
     assert (merged.iloc[43:] == "b / 1").all()  # nowhere to go in its own tier: kept, not hidden
-    assert moves.to_dict("records") == [{"segment": "a / 3", "customers": 3, "merged into": "a / 2"}]
+    assert moves.iloc[0].tolist() == ["a / 3", 3, "a / 2"]
+    assert moves.iloc[1][["segment", "customers"]].tolist() == ["b / 1", 2] and pd.isna(moves.iloc[1]["merged into"])
 
 
 def test_recovery_is_one_for_a_relabelling_and_ignores_missing():

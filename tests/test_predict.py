@@ -48,9 +48,16 @@ def test_churn_and_value_models_report_metrics_on_the_later_period(world):
                              horizon_days=90, buyers_only=True)
     assert 0.5 < churn.metrics["auc"] <= 1 and churn.predictions.between(0, 1).all()
     assert churn.actual.index.equals(churn.predictions.index)
-    assert set(churn.metrics) == {"auc", "brier", "base_rate", "top_decile_lift"}
+    assert set(churn.metrics) == {"auc", "brier", "base_rate", "mean_prediction", "training_base_rate", "top_decile_lift"}
     value = fit_and_evaluate(world, "value", train_cutoff="2026-03-31", test_cutoff="2026-06-30", horizon_days=90)
     assert (value.predictions >= 0).all() and value.metrics["mae"] > 0
+    assert {"mae_predict_zero", "mae_predict_training_mean", "mae_naive_run_rate"} <= set(value.metrics)
+
+
+def test_tied_scores_are_not_ordered_by_their_row_position():
+    actual = pd.Series([True] * 50 + [False] * 50)
+    tied = pd.Series(np.full(100, 0.3))
+    assert lift_table(actual, tied, bins=2)["rate"].tolist() != [1.0, 0.0]  # row order would put all buyers first
 
 
 def test_lift_and_calibration_tables():
@@ -69,6 +76,10 @@ def test_propensity_bands_and_predictive_segments(world):
     assert (bands == "high").mean() == pytest.approx(0.2, abs=0.01)
     with pytest.raises(ValueError, match="0 < medium < high < 1"):
         propensity_bands(probability, high=0.4, medium=0.6)
-    groups = predictive_segments(probability, table, min_customers=20)
+    with pytest.raises(KeyError, match="not in the table"):
+        predictive_segments(pd.Series([0.5], index=[10**9]), table)
+    groups = predictive_segments(probability, table, min_customers=20,
+                                 actual=pd.Series(True, index=table.index))
+    assert (groups["observed_rate"] == 1.0).all()
     assert groups["customers"].sum() == len(table)  # every customer is in one group, viable or not
     assert {"viable", "expected_value", "mean_probability"} <= set(groups.columns)

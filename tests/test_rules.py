@@ -54,6 +54,9 @@ def test_browsed_and_did_not_buy(world, table):
     window = events[(events["event_ts"] >= world.as_of + pd.Timedelta(days=1) - pd.Timedelta(days=30))
                     & (events["category"] == "Women's Activewear") & (events["event_type"] == "view")]
     assert len(viewed) == window["customer_id"].nunique()
+    assert len(browsed(world, table, "Women's Activewear", event_types="view", within_days=30)) == len(viewed)
+    with pytest.raises(ValueError, match="unknown event types"):
+        browsed(world, table, "Candles", event_types=("views",))
 
 
 def test_membership_overlap_and_sizes(table):

@@ -46,10 +46,12 @@ def exercises(world: World) -> ExerciseSet:
     )
 
     candles_model = fit_and_evaluate(world, "buys_category", category="Candles", **CUTOFFS)
+    outdoor_model = fit_and_evaluate(world, "buys_category", category="Outdoor Gear", **CUTOFFS)
     q3 = Exercise(
         "q3", "Train the category model for Candles instead of Outdoor Gear (same cut-offs, 30-day horizon). "
               "What is its AUC on the later period?",
-        expect_number(candles_model.metrics["auc"], abs_tol=0.0015),
+        expect_number(candles_model.metrics["auc"], abs_tol=0.0015, mistakes={
+            outdoor_model.metrics["auc"]: "that is the Outdoor Gear model's AUC; pass category='Candles'"}),
         hint_text="fit_and_evaluate(world, 'buys_category', category='Candles', train_cutoff='2026-06-30', "
                   "test_cutoff='2026-08-31', horizon_days=30).metrics['auc'].",
         solution_code='candles_model = fit_and_evaluate(world, "buys_category", category="Candles", '
@@ -66,6 +68,8 @@ def exercises(world: World) -> ExerciseSet:
         expect_number(high, mistakes={
             int((churn.predictions > 0.8).sum()): "you take probabilities above 0.8; the bands are by rank "
                                                   "(the top 20% of customers), whatever their probabilities",
+            round(0.2 * len(churn.predictions)): "you take exactly 20% of the customers; customers with tied "
+                                                 "probabilities stay in the same band, so it can hold a little more",
         }),
         hint_text="propensity_bands(churn.predictions) gives 'high', 'medium' or 'low' per customer; count 'high'.",
         solution_code='churn = fit_and_evaluate(world, "churns", train_cutoff="2026-03-31", test_cutoff="2026-06-30", '
