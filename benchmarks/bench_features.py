@@ -15,18 +15,16 @@ tables agree and saves benchmarks/results/features.json.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_rfm import AS_OF, _memory_mib, load_orders  # noqa: E402
+from bench_rfm import AS_OF, _memory_mib, engines_in_children, load_orders  # noqa: E402
 
 DUCKDB_FEATURES = """
 WITH lines AS (
@@ -148,23 +146,9 @@ def agree() -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--world", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--engine", choices=["pandas", "duckdb"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.engine:
-        sys.path.insert(0, str(ROOT))
-        print(json.dumps(run(args.engine, args.world, args.repeats)))
+    args, results = engines_in_children(__file__, __doc__.split("\n\n")[0], run, repeats=2)
+    if results is None:
         return 0
-    results = []
-    for engine in ("pandas", "duckdb"):
-        out = subprocess.run([sys.executable, __file__, "--world", str(args.world), "--repeats", str(args.repeats),
-                              "--engine", engine], capture_output=True, text=True)
-        if out.returncode:
-            print(out.stderr[-3000:], file=sys.stderr)
-            return 1
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     same = agree()
     pandas_result, duck = results
     print("| engine | customers | order lines | events | best s (features) | RSS after load (MiB) | peak computing (MiB) |")

@@ -98,21 +98,35 @@ def agree() -> bool:
                for c in ("recency_days", "frequency", "monetary", "tenure_days"))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def engines_in_children(script: str, description: str, run, repeats: int) -> tuple[argparse.Namespace, list | None]:
+    """Parse the command line; in a child (``--engine``), run one engine and print its JSON.
+
+    In the parent, run every engine as a child process of ``script`` (each
+    with its own memory) and return their results; in a child, return None.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--world", type=Path, required=True, help="a world folder made by python -m helpers.world")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--engine", choices=["pandas", "duckdb"], help=argparse.SUPPRESS)  # the child's role
     args = parser.parse_args()
     if args.engine:
         sys.path.insert(0, str(ROOT))
-        print(json.dumps(run_engine(args.engine, args.world, args.repeats)))
-        return 0
+        print(json.dumps(run(args.engine, args.world, args.repeats)))
+        return args, None
     results = []
     for engine in ("pandas", "duckdb"):
-        out = subprocess.run([sys.executable, __file__, "--world", str(args.world), "--repeats", str(args.repeats),
-                              "--engine", engine], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, script, "--world", str(args.world), "--repeats", str(args.repeats),
+                              "--engine", engine], capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"the {engine} run failed:\n{out.stderr[-3000:]}")
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return args, results
+
+
+def main() -> int:
+    args, results = engines_in_children(__file__, __doc__.split("\n\n")[0], run_engine, repeats=3)
+    if results is None:
+        return 0
     same = agree()
     ratio = results[0]["best_seconds"] / results[1]["best_seconds"]
     print("| engine | order lines | customers | best s | median s | RSS after load (MiB) | peak RSS aggregating (MiB) |")
