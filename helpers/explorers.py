@@ -46,6 +46,8 @@ def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.
     import ipywidgets as widgets
     from IPython.display import display
 
+    from .plots import bar_plot
+
     window = widgets.IntSlider(value=730, min=10, max=730, step=10, description="orders in the last (days)",
                                style={"description_width": "initial"}, continuous_update=False)
     scoring = widgets.Dropdown(options=["quantiles", "cut points"], value="quantiles", description="recency by")
@@ -64,8 +66,7 @@ def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.
             table = rfm_explorer_view(orders, customers, as_of, window.value,
                                       values if scoring.value == "cut points" else None)
             display(table[["customers", "customer_share", "revenue_share", "median_recency_days"]])
-            ax = table["customers"].iloc[::-1].plot.barh(figsize=(8, 4), color="#0173b2")
-            ax.set(title="Customers per RFM segment", xlabel="customers", ylabel="")
+            bar_plot(table["customers"], "Customers per RFM segment", "customers", ylabel="RFM segment")
             plt.show()
 
     for control in (window, scoring, *cuts):
