@@ -28,6 +28,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, export_text
 
+from .rfm import name_segments, rfm_scores
+
 SURVEY = ("price_sensitivity", "brand_loyalty", "eco_consciousness", "tech_savviness", "adventurousness")
 BROWSING = ("view", "add_to_cart", "wishlist", "cart_abandon", "search")
 MACRO_TIERS = {
@@ -249,3 +251,60 @@ def recovery(labels: pd.Series, truth: pd.Series) -> float:
     """Adjusted Rand index between segments and the hidden personas, on customers that have a segment."""
     keep = labels.notna() & truth.notna()
     return round(float(adjusted_rand_score(truth[keep].astype(str), labels[keep].astype(str))), 3)
+
+
+# --------------------------------------------------------------------------- the lesson-03 recipe, in one call
+NOT_CLUSTERED = "no purchase yet"
+
+
+@dataclass
+class MicroSegmentation:
+    """Lesson 03's micro-segments fitted at one date, reusable at a later date without refitting.
+
+    ``labels`` gives every customer signed up by ``as_of`` exactly one segment:
+    ``"<tier> / <n>"`` for buyers, ``NOT_CLUSTERED`` for customers without a
+    purchase. ``merges`` maps each small segment to the one it was merged into.
+    """
+
+    labels: pd.Series
+    as_of: pd.Timestamp
+    nested: NestedClustering
+    merges: dict
+    feature_columns: list
+
+    def assign(self, table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Series:
+        """Segments at a later date with the *fitted* scalers and centres (tiers come from RFM at that date).
+
+        Customers of a tier the fit never saw, or a tier that had one segment, get ``"<tier> / 1"``.
+        """
+        features = clustering_features(table, events, as_of)[self.feature_columns]
+        macro = macro_segments(name_segments(rfm_scores(table)))
+        labels = pd.Series(NOT_CLUSTERED, index=table.index, name="micro_segment", dtype="object")
+        for tier in macro.cat.categories:
+            members = features.index[(macro == tier).to_numpy()]
+            if len(members) == 0:
+                continue
+            model, rank = self.nested.models.get(tier, (None, {0: 1}))
+            if model is None:
+                labels.loc[members] = f"{tier} / 1"
+                continue
+            raw = model.predict(self.nested.pipelines[tier].transform(features.loc[members]))
+            labels.loc[members] = [f"{tier} / {rank[r]}" for r in raw]
+        return labels.replace(self.merges)
+
+
+def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp, k: int = 4,
+                       min_customers: int = 600, seed: int = 0) -> MicroSegmentation:
+    """Macro tiers from RFM, K-means on needs inside each tier, small segments merged: lesson 03 in one call.
+
+    ``table`` is ``customer_table(world, as_of)``; every customer in it gets a segment.
+    """
+    features = clustering_features(table, events, as_of)
+    macro = macro_segments(name_segments(rfm_scores(table)))
+    nested = fit_nested(features, macro, k=k, seed=seed)
+    clustered = nested.labels.dropna()
+    scaled = feature_pipeline(features.columns).fit_transform(features.loc[clustered.index])
+    merged, moves = merge_small(clustered, scaled, min_customers=min_customers)
+    merges = {row.segment: row._3 for row in moves.itertuples() if isinstance(row._3, str)}
+    labels = merged.reindex(table.index).fillna(NOT_CLUSTERED).rename("micro_segment")
+    return MicroSegmentation(labels, pd.Timestamp(as_of), nested, merges, list(features.columns))

@@ -123,3 +123,47 @@ def segment_explorer(features: pd.DataFrame, macro: pd.Series, seed: int = 0):
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([tier, k]), output])
+
+
+def campaign_planner(data, budget: float = 5000.0, min_audience: int = 200):
+    """Choose segments, a channel, an offer and a budget; the funded audience, cost, profit range and ROI update.
+
+    ``data`` is a :class:`helpers.campaign.PlanningData`; the numbers come from
+    :func:`helpers.campaign.planner_view`, which the tests check without a browser.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from .campaign import CHANNELS, OFFERS, planner_view
+    from .plots import bar_plot
+
+    names = sorted(data.segments.unique())
+    chosen = widgets.SelectMultiple(options=names, value=tuple(names), rows=min(len(names), 10),
+                                    description="segments", style={"description_width": "initial"})
+    channel = widgets.Dropdown(options=[c for c in CHANNELS.index if c != "none"], value="email", description="channel")
+    offer = widgets.Dropdown(options=list(OFFERS.index), value="15% off", description="offer")
+    spend = widgets.IntSlider(value=int(budget), min=0, max=50_000, step=500, description="budget ($)",
+                              continuous_update=False, style={"description_width": "initial"})
+    output = widgets.Output()
+
+    def redraw(*_):
+        output.clear_output(wait=True)
+        with output:
+            table, totals = planner_view(data, list(chosen.value), channel.value, offer.value, spend.value, min_audience)
+            assumed = bool(CHANNELS.loc[channel.value, "assumed"] or OFFERS.loc[offer.value, "assumed"])
+            print(f"{int(totals['contacts']):,} contacts, cost ${totals['cost']:,.0f}, expected profit "
+                  f"${totals['profit']:,.0f} (range ${totals['profit_low']:,.0f} to ${totals['profit_high']:,.0f})"
+                  + (f", ROI {totals['roi']:.1f}" if pd.notna(totals["roi"]) else ""))
+            if assumed:
+                print("The effect of this channel or offer was never tested: it is an assumption (see CHANNELS, OFFERS).")
+            display(table)
+            funded = table[table["contacts"] > 0]
+            if len(funded):
+                bar_plot(funded["profit"], "Expected profit of the funded segments", "expected profit ($)",
+                         ylabel="segment")
+                plt.show()
+
+    for control in (chosen, channel, offer, spend):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([chosen, widgets.VBox([channel, offer, spend])]), output])

@@ -13,11 +13,15 @@ from .sales import net_line_value
 from .world import CAMPAIGN_DATE, INTERESTS, ORDER_CHANNELS
 
 
+def campaign_send_date(world) -> pd.Timestamp:
+    """The day the past campaign was sent (from the world's metadata, else the generator's date)."""
+    return pd.Timestamp((world.meta.get("campaign") or {}).get("send_date", CAMPAIGN_DATE))
+
+
 def day_before_campaign(world) -> pd.Timestamp:
     """The last day before the past campaign was sent: describe customers as of this day when explaining
     the campaign's results, so that orders the campaign caused do not leak into the description."""
-    send = (world.meta.get("campaign") or {}).get("send_date", CAMPAIGN_DATE)
-    return pd.Timestamp(send) - pd.Timedelta(days=1)
+    return campaign_send_date(world) - pd.Timedelta(days=1)
 
 
 def category_shares(orders: pd.DataFrame, products: pd.DataFrame, customers: pd.Index,

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clustering import (NEEDS, choose_k, cluster_profiles, clustering_features, describe_clusters,
+from helpers.clustering import (MACRO_TIERS, NEEDS, choose_k, cluster_profiles, clustering_features, describe_clusters,
                                 explain_with_rules, feature_pipeline, fit_nested, macro_segments, merge_small,
                                 recovery, stability)
 from helpers.data import read_raw, validate
@@ -143,3 +143,24 @@ def test_segment_explorer_view_and_widget(features, table):
     box = segment_explorer(features, macro)
     box.children[0].children[1].value = 2  # moving k redraws without error
     box.children[0].children[0].value = "dormant"
+
+
+def test_micro_segments_fit_once_and_apply_later_without_refitting(world):
+    from helpers.clustering import NOT_CLUSTERED, fit_micro_segments
+    before = customer_table(world, "2026-03-31")
+    fitted = fit_micro_segments(before, world.events, "2026-03-31", k=3, min_customers=20)
+    assert fitted.labels.index.equals(before.index) and fitted.labels.notna().all()
+    assert (fitted.labels == NOT_CLUSTERED).sum() == (before["frequency"] == 0).sum()
+    assert set(fitted.merges) <= set(fit_nested(clustering_features(before, world.events, "2026-03-31"),
+                                                macro_segments(name_segments(rfm_scores(before))), k=3).labels.dropna())
+    assert not set(fitted.labels) & set(fitted.merges), "merged segments must not survive as labels"
+    # applied to the same date, the frozen model gives the same segments
+    same = fitted.assign(before, world.events, "2026-03-31")
+    assert same.equals(fitted.labels.rename("micro_segment"))
+    # at a later date every customer (also new ones) gets a known segment, and the fit is not redone
+    later = customer_table(world)
+    moved = fitted.assign(later, world.events, world.as_of)
+    assert moved.index.equals(later.index) and moved.notna().all()
+    tiers = {label.rsplit(" / ", 1)[0] for label in moved if label != NOT_CLUSTERED}
+    assert tiers <= set(MACRO_TIERS)
+    assert set(moved) - {NOT_CLUSTERED} <= set(fitted.labels) | {f"{t} / 1" for t in MACRO_TIERS}
