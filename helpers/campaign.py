@@ -90,6 +90,20 @@ def suggest_plan(profiles: pd.DataFrame, preferred_channel: pd.Series, segments:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("segment")
 
 
+def uniform_plan(segments: pd.Series, channel: str = "email", offer: str = "15% off") -> pd.DataFrame:
+    """The same channel and offer for every segment (by default the one the past campaign tested).
+
+    >>> uniform_plan(pd.Series(["b", "a", "b"]))
+      channel    offer
+    a   email  15% off
+    b   email  15% off
+    """
+    _known(channel, CHANNELS, "channel")
+    _known(offer, OFFERS, "offer")
+    index = pd.Index(sorted(segments.dropna().unique()), name=segments.name)
+    return pd.DataFrame({"channel": channel, "offer": offer}, index=index)
+
+
 # --------------------------------------------------------------------------- reach
 def contact_history(world) -> pd.DataFrame:
     """Past marketing contacts (customer, date, channel): the sends of the world's past campaign."""
@@ -293,7 +307,7 @@ def planner_view(data: PlanningData, chosen: list[str], channel: str, offer: str
         empty = pd.DataFrame(columns=["audience", "contacts", "cost", "profit", "profit_low", "profit_high", "roi"])
         return empty, pd.Series({"contacts": 0, "cost": 0.0, "profit": 0.0, "profit_low": 0.0, "profit_high": 0.0,
                                  "roi": np.nan})
-    plan = pd.DataFrame({"channel": channel, "offer": offer}, index=pd.Index(sorted(chosen), name="segment"))
+    plan = uniform_plan(pd.Series(chosen, name="segment"), channel, offer)
     economics = data.economics(plan)
     allocation = allocate_budget(economics, budget, min_audience=min_audience)
     table = allocation.join(economics[["audience"]])[["audience", "contacts", "cost", "profit", "profit_low", "profit_high"]]
@@ -368,6 +382,46 @@ def email_efficiency(campaign: pd.DataFrame, segments: pd.Series, cost_per_send:
     out["cost_per_incremental_buyer"] = (cost_per_send * 1000 / out["incremental_per_1000"]).where(out["incremental_per_1000"] > 0)
     order = [s for s in out.index if s != "everyone (blast)"] + ["everyone (blast)"]
     return out.loc[order].round(3)
+
+
+def targeted_send_savings(efficiency: pd.DataFrame, keep: list[str], cost_per_send: float = 0.01) -> pd.DataFrame:
+    """The past blast next to a send to the ``keep`` segments only: sends, cost and incremental buyers.
+
+    Incremental buyers of the targeted send add up each kept segment's measured
+    effect (``efficiency``'s ``incremental_per_1000``) over its sends.
+    """
+    segments = efficiency.drop(index="everyone (blast)")
+    unknown = sorted(set(keep) - set(segments.index))
+    if unknown:
+        raise ValueError(f"unknown segment(s) {unknown}")
+    blast = efficiency.loc["everyone (blast)"]
+    kept = segments.loc[list(keep)]
+    rows = {"blast to everyone": (blast["sends"], blast["incremental_per_1000"] * blast["sends"] / 1000),
+            "targeted send": (kept["sends"].sum(), (kept["incremental_per_1000"] * kept["sends"]).sum() / 1000)}
+    out = pd.DataFrame(rows, index=["sends", "incremental_buyers"]).T
+    out["cost"] = out["sends"] * cost_per_send
+    out["incremental_per_1000_sends"] = 1000 * out["incremental_buyers"] / out["sends"].where(out["sends"] > 0)
+    return out.astype({"sends": int}).round({"incremental_buyers": 1, "cost": 2, "incremental_per_1000_sends": 1})
+
+
+def spillover_check(customers: pd.DataFrame, campaign: pd.DataFrame) -> pd.Series:
+    """Did the email reach friends? Conversion of *uncontacted* referred customers, by their referrer's arm.
+
+    The referrer's arm was randomized, so the difference is the spill-over
+    effect of contacting a referrer (with its interval, ``uplift.average_effect``).
+    Only referred customers in the campaign's control arm count, so none of
+    them got the email themselves.
+    """
+    from .uplift import average_effect
+
+    arm = campaign.set_index("customer_id")["arm"]
+    converted = campaign.set_index("customer_id")["converted"]
+    friends = customers.dropna(subset=["referred_by"])
+    friends = friends[friends["customer_id"].map(arm).eq("control")
+                      & friends["referred_by"].astype("int64").map(arm).notna().to_numpy()]
+    referrer_treated = friends["referred_by"].astype("int64").map(arm).eq("treatment")
+    outcome = friends["customer_id"].map(converted).astype(float)
+    return average_effect(outcome.set_axis(friends["customer_id"]), referrer_treated.set_axis(friends["customer_id"]))
 
 
 def referrals_made(customers: pd.DataFrame) -> pd.Series:
@@ -499,4 +553,5 @@ def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str |
 
 
 def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in str(text).lower()).strip("_")
+    """A file-name-safe form of a cell name: ``"top customers / 1 | email"`` -> ``"top_customers_1_email"``."""
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in str(text).lower()).split())

@@ -135,3 +135,41 @@ def uplift_plot(profile: pd.DataFrame, ax: plt.Axes | None = None, title: str | 
     ax.set(title=title or "Campaign uplift per segment (95% interval)",
            xlabel="conversion rate, emailed minus control (percentage points)", ylabel="")
     return ax
+
+
+def gain_curves_plot(curves: dict[str, pd.DataFrame], value: str, title: str, ylabel: str,
+                     random_line: bool = True, ax: plt.Axes | None = None) -> plt.Axes:
+    """Curves against the share of customers targeted (highest scores first), one line per named curve.
+
+    Each curve is a table with ``share`` and the ``value`` column (e.g. from
+    :func:`helpers.uplift.qini_curve`); the dashed grey line is random
+    targeting, from (0, 0) to the end of the first curve.
+    """
+    if not curves:
+        raise ValueError("no curves to plot")
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 4.5))[1]
+    colours = sns.color_palette(PALETTE)
+    for i, (name, curve) in enumerate(curves.items()):
+        if not {"share", value} <= set(curve.columns):
+            raise ValueError(f"curve {name!r} needs the columns 'share' and {value!r}, has {list(curve.columns)}")
+        ax.plot(curve["share"], curve[value], label=name, color=colours[i % len(colours)], linewidth=2)
+    if random_line:
+        ax.plot([0, 1], [0, next(iter(curves.values()))[value].iloc[-1]], linestyle="--", color="grey", label="random")
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(title=title, xlabel="share of customers targeted (highest scores first)", ylabel=ylabel)
+    ax.legend()
+    return ax
+
+
+def range_plot(estimate: pd.Series, low: pd.Series, high: pd.Series, title: str, xlabel: str, ylabel: str = "",
+               ax: plt.Axes | None = None) -> plt.Axes:
+    """One row per item: a dot at the estimate and a line from low to high, with zero marked."""
+    ax = _axes(ax) if ax is not None else plt.subplots(figsize=(8, max(2.5, 0.35 * len(estimate) + 1)))[1]
+    rows = np.arange(len(estimate))[::-1]
+    colour = sns.color_palette(PALETTE)[0]
+    ax.hlines(rows, low.to_numpy(float), high.to_numpy(float), color=colour, linewidth=2, alpha=0.6)
+    ax.plot(estimate.to_numpy(float), rows, "o", color=colour)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_yticks(rows, [str(i) for i in estimate.index])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax

@@ -135,6 +135,30 @@ def _tie_broken_rank(score: pd.Series, ascending: bool, seed: int = 0) -> pd.Ser
     return shuffled.rank(method="first", ascending=ascending).reindex(score.index)
 
 
+def shift_to_rate(probability: pd.Series, rate: float) -> pd.Series:
+    """Probabilities moved by one constant on the log-odds scale so that their mean is ``rate``.
+
+    The ranking is kept; only the level changes. Use it when a model ranks well
+    but its level has drifted (its mean prediction on the latest period is far
+    from the rate observed there): shift to the latest observed rate.
+
+    >>> shifted = shift_to_rate(pd.Series([0.1, 0.2, 0.4]), 0.1)
+    >>> round(float(shifted.mean()), 4), bool(shifted.is_monotonic_increasing)
+    (0.1, True)
+    """
+    from scipy.optimize import brentq
+
+    if not 0 < rate < 1:
+        raise ValueError(f"rate must be strictly between 0 and 1, got {rate}")
+    logit = np.log(probability.clip(1e-9, 1 - 1e-9) / (1 - probability.clip(1e-9, 1 - 1e-9))).to_numpy(float)
+
+    def gap(shift: float) -> float:
+        return float(np.mean(1 / (1 + np.exp(-(logit + shift))))) - rate
+
+    shift = brentq(gap, -50, 50, xtol=1e-10)
+    return pd.Series(1 / (1 + np.exp(-(logit + shift))), index=probability.index, name=probability.name)
+
+
 def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFrame:
     """Customers ranked by score in equal groups (1 = highest scores): size, outcome rate and lift over average."""
     order = _tie_broken_rank(score, ascending=False)

@@ -83,3 +83,15 @@ def test_propensity_bands_and_predictive_segments(world):
     assert (groups["observed_rate"] == 1.0).all()
     assert groups["customers"].sum() == len(table)  # every customer is in one group, viable or not
     assert {"viable", "expected_value", "mean_probability"} <= set(groups.columns)
+
+
+def test_shift_to_rate_matches_the_rate_and_keeps_the_ranking():
+    from helpers.predict import shift_to_rate
+    probability = pd.Series([0.9, 0.5, 0.05, 0.5, 0.99], index=list("abcde"))
+    for rate in (0.01, 0.3, 0.95):
+        shifted = shift_to_rate(probability, rate)
+        assert shifted.mean() == pytest.approx(rate, abs=1e-8) and shifted.index.equals(probability.index)
+        assert (shifted.rank() == probability.rank()).all()
+    assert shift_to_rate(pd.Series([0.0, 1.0]), 0.5).between(0, 1).all()  # certain predictions do not break it
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        shift_to_rate(probability, 1.0)

@@ -24,6 +24,7 @@ LESSONS = {
     "02_rfm_and_lifecycle.ipynb": "02 · Behavior: RFM scores, named segments, lifecycle stages and cohorts",
     "03_micro_segments_by_clustering.ipynb": "03 · Micro-segments by clustering, inside macro segments",
     "04_rule_based_and_predictive_micro_segments.ipynb": "04 · Rule-based and predictive micro-segments",
+    "05_campaign_design_and_roi.ipynb": "05 · Campaign design and ROI: a plan per micro-segment, reach, money and export",
 }
 
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.
