@@ -472,6 +472,52 @@ class ResponseModel(_UpliftModel):
         return _expected(self.model_, features)
 
 
+def holdout_split(treated: pd.Series, test_share: float = 0.5, seed: int = 0) -> pd.Series:
+    """True for customers held out to judge the models: a seeded random ``test_share`` of *each* arm.
+
+    Splitting each arm separately keeps the treated share the same on both sides.
+
+    >>> split = holdout_split(pd.Series([True] * 4 + [False] * 6), test_share=0.5)
+    >>> int(split.sum()), int(split[:4].sum())
+    (5, 2)
+    """
+    if not 0 < test_share < 1:
+        raise ValueError(f"test_share must be strictly between 0 and 1, got {test_share}")
+    t = _inputs(treated=treated)[0].astype(bool)
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(t), dtype=bool)
+    for arm in (t, ~t):
+        rows = np.flatnonzero(arm)
+        test[rng.permutation(rows)[:int(round(test_share * len(rows)))]] = True
+    index = treated.index if isinstance(treated, pd.Series) else pd.RangeIndex(len(t))
+    return pd.Series(test, index=index, name="held_out")
+
+
+def segment_effect_score(segments: pd.Series, outcome: Column, treated: Column, fit_rows: pd.Series,
+                         min_arm: int = 30) -> pd.Series:
+    """Each customer's score = the effect measured in their segment on the ``fit_rows`` only.
+
+    Targeting by segment is an uplift model too, with one number per segment.
+    A segment with fewer than ``min_arm`` fitting customers in an arm gets the
+    effect over all fitting customers.
+
+    >>> segments = pd.Series(["a", "a", "b", "b", "a", "b"])
+    >>> score = segment_effect_score(segments, [1, 0, 0, 1, 1, 0], [True, False, True, False, True, False],
+    ...                              fit_rows=pd.Series([True] * 4 + [False] * 2), min_arm=1)
+    >>> score.tolist()
+    [1.0, 1.0, -1.0, -1.0, 1.0, -1.0]
+    """
+    y, t, fit = _inputs(rows=segments, outcome=outcome, treated=treated, fit_rows=fit_rows)
+    fit, t = fit.astype(bool), t.astype(bool)
+    frame = pd.DataFrame({"segment": segments.to_numpy(), "y": y, "t": t})[fit]
+    _need_arms(frame["t"].to_numpy(), why=" among the fitting rows")
+    overall = frame.loc[frame["t"], "y"].mean() - frame.loc[~frame["t"], "y"].mean()
+    arms = frame.groupby(["segment", "t"])["y"].agg(["mean", "size"]).unstack("t")
+    enough = (arms["size"].fillna(0) >= min_arm).all(axis=1)
+    effect = (arms["mean"][True] - arms["mean"][False]).where(enough, overall)
+    return pd.Series(segments.map(effect).fillna(overall).to_numpy(float), index=segments.index, name="segment_effect")
+
+
 def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, seed: int = 0) -> dict[str, object]:
     """The three models with their default gradient boosting, fitted.
 

@@ -348,3 +348,32 @@ def test_gain_curves_plot_draws_each_curve_and_the_random_line():
     with pytest.raises(ValueError, match="'uplift'"):
         gain_curves_plot(curves, "uplift", "t", "y")
     plt.close("all")
+
+
+def test_holdout_split_keeps_the_arm_shares_and_is_seeded():
+    from helpers.uplift import holdout_split
+    treated = pd.Series([True] * 30 + [False] * 70, index=range(100, 200))
+    split = holdout_split(treated, test_share=0.3, seed=1)
+    assert split.index.equals(treated.index) and split.sum() == 30
+    assert split[treated].sum() == 9 and split[~treated].sum() == 21
+    assert split.equals(holdout_split(treated, test_share=0.3, seed=1))
+    assert not split.equals(holdout_split(treated, test_share=0.3, seed=2))
+    with pytest.raises(ValueError, match="test_share"):
+        holdout_split(treated, test_share=1.0)
+
+
+def test_segment_effect_score_uses_only_the_fitting_rows_and_falls_back_when_small():
+    from helpers.uplift import segment_effect_score
+    segments = pd.Series(["a"] * 4 + ["b"] * 4 + ["c"] * 2, index=range(10, 20))
+    outcome = [1, 0, 1, 1, 0, 1, 0, 0, 1, 1]
+    treated = [True, False, True, False, True, False, True, False, True, False]
+    fit = pd.Series([True] * 8 + [False] * 2, index=segments.index)
+    score = segment_effect_score(segments, outcome, treated, fit, min_arm=2)
+    # a: treated 1, 1 -> 1.0; control 0, 1 -> 0.5; effect 0.5. b: treated 0, 0; control 1, 0 -> -0.5
+    # c is not in the fitting rows: the overall effect (0.5 - 0.5 = 0)
+    assert score.index.equals(segments.index)
+    assert score.tolist() == [0.5] * 4 + [-0.5] * 4 + [0.0] * 2
+    # with a minimum the segments cannot meet, everybody gets the overall effect
+    assert (segment_effect_score(segments, outcome, treated, fit, min_arm=3) == 0.0).all()
+    with pytest.raises(ValueError, match="control arm is empty among the fitting rows"):
+        segment_effect_score(segments, outcome, [True] * 10, fit)

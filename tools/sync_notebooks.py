@@ -25,6 +25,7 @@ LESSONS = {
     "03_micro_segments_by_clustering.ipynb": "03 · Micro-segments by clustering, inside macro segments",
     "04_rule_based_and_predictive_micro_segments.ipynb": "04 · Rule-based and predictive micro-segments",
     "05_campaign_design_and_roi.ipynb": "05 · Campaign design and ROI: a plan per micro-segment, reach, money and export",
+    "06_experiments_and_uplift.ipynb": "06 · Experiments and uplift: who should get the campaign, proven on the randomized test",
 }
 
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.
