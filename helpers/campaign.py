@@ -337,9 +337,27 @@ def audience_cells(allocation: pd.DataFrame, plan: pd.DataFrame, data: PlanningD
     return pd.concat(parts)
 
 
+def total_with_range(table: pd.DataFrame) -> pd.Series:
+    """Sum of a per-segment table's ``cost`` and ``profit``, with a 95% range for the total profit.
+
+    Segments hold different customers, so their estimation errors are
+    independent: the total's half-widths combine as the square root of the sum
+    of squares, not by adding every segment's worst (or best) case.
+
+    >>> total_with_range(pd.DataFrame({"cost": [1.0, 1.0], "profit": [10.0, 10.0],
+    ...                                "profit_low": [7.0, 6.0], "profit_high": [13.0, 14.0]})).tolist()
+    [2.0, 20.0, 15.0, 25.0]
+    """
+    profit = float(table["profit"].sum())
+    below = float(np.sqrt(((table["profit"] - table["profit_low"]) ** 2).sum()))
+    above = float(np.sqrt(((table["profit_high"] - table["profit"]) ** 2).sum()))
+    return pd.Series({"cost": float(table["cost"].sum()), "profit": profit,
+                      "profit_low": profit - below, "profit_high": profit + above}).round(2)
+
+
 def strategy_totals(allocations: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per strategy: contacts, cost, expected profit with its range, and ROI."""
-    out = pd.DataFrame({name: a[["contacts", "cost", "profit", "profit_low", "profit_high"]].sum()
+    """One row per strategy: contacts, cost, expected profit with its 95% range (:func:`total_with_range`), ROI."""
+    out = pd.DataFrame({name: pd.concat([pd.Series({"contacts": a["contacts"].sum()}), total_with_range(a)])
                         for name, a in allocations.items()}).T
     out["roi"] = (out["profit"] / out["cost"]).where(out["cost"] > 0).round(2)
     return out.astype({"contacts": int})
@@ -379,7 +397,8 @@ def email_efficiency(campaign: pd.DataFrame, segments: pd.Series, cost_per_send:
                         "click_rate": treated["clicked"].mean(), "conversion_treated": treated["converted"].mean(),
                         "conversion_control": control["converted"].mean()})
     out["incremental_per_1000"] = 1000 * (out["conversion_treated"] - out["conversion_control"])
-    out["cost_per_incremental_buyer"] = (cost_per_send * 1000 / out["incremental_per_1000"]).where(out["incremental_per_1000"] > 0)
+    out["send_cost_per_incremental_buyer"] = (cost_per_send * 1000 / out["incremental_per_1000"]).where(
+        out["incremental_per_1000"] > 0)
     order = [s for s in out.index if s != "everyone (blast)"] + ["everyone (blast)"]
     return out.loc[order].round(3)
 
@@ -399,9 +418,9 @@ def targeted_send_savings(efficiency: pd.DataFrame, keep: list[str], cost_per_se
     rows = {"blast to everyone": (blast["sends"], blast["incremental_per_1000"] * blast["sends"] / 1000),
             "targeted send": (kept["sends"].sum(), (kept["incremental_per_1000"] * kept["sends"]).sum() / 1000)}
     out = pd.DataFrame(rows, index=["sends", "incremental_buyers"]).T
-    out["cost"] = out["sends"] * cost_per_send
+    out["send_cost"] = out["sends"] * cost_per_send
     out["incremental_per_1000_sends"] = 1000 * out["incremental_buyers"] / out["sends"].where(out["sends"] > 0)
-    return out.astype({"sends": int}).round({"incremental_buyers": 1, "cost": 2, "incremental_per_1000_sends": 1})
+    return out.astype({"sends": int}).round({"incremental_buyers": 1, "send_cost": 2, "incremental_per_1000_sends": 1})
 
 
 def spillover_check(customers: pd.DataFrame, campaign: pd.DataFrame) -> pd.Series:

@@ -152,6 +152,9 @@ def gain_curves_plot(curves: dict[str, pd.DataFrame], value: str, title: str, yl
     for i, (name, curve) in enumerate(curves.items()):
         if not {"share", value} <= set(curve.columns):
             raise ValueError(f"curve {name!r} needs the columns 'share' and {value!r}, has {list(curve.columns)}")
+        if name.startswith("perfect"):  # the unreachable reference: black, dotted, never mistaken for a model
+            ax.plot(curve["share"], curve[value], label=name, color="black", linestyle=":", linewidth=1.5)
+            continue
         ax.plot(curve["share"], curve[value], label=name, color=colours[i % len(colours)], linewidth=2)
     if random_line:
         ax.plot([0, 1], [0, next(iter(curves.values()))[value].iloc[-1]], linestyle="--", color="grey", label="random")

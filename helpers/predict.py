@@ -159,6 +159,26 @@ def shift_to_rate(probability: pd.Series, rate: float) -> pd.Series:
     return pd.Series(1 / (1 + np.exp(-(logit + shift))), index=probability.index, name=probability.name)
 
 
+def shift_within(probability: pd.Series, groups: pd.Series, rates: pd.Series) -> pd.Series:
+    """:func:`shift_to_rate` inside each group, to that group's rate (groups without a rate are left as they are).
+
+    For a model whose ranking *between* groups is off: a measured rate per group
+    (for example a campaign's control arm per segment) fixes each group's level,
+    and the model still orders customers inside the group.
+
+    >>> p = pd.Series([0.1, 0.3, 0.1, 0.3]); g = pd.Series(["a", "a", "b", "b"])
+    >>> shift_within(p, g, pd.Series({"a": 0.05, "b": 0.5})).groupby(g).mean().round(3).tolist()
+    [0.05, 0.5]
+    """
+    out = probability.astype(float).copy()
+    for group, rate in rates.dropna().items():
+        members = (groups == group).to_numpy()
+        if members.any():
+            # a measured 0% (or 100%) means "rare", not "impossible": keep it inside (0, 1)
+            out[members] = shift_to_rate(probability[members], min(max(float(rate), 1e-4), 1 - 1e-4)).to_numpy()
+    return out
+
+
 def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFrame:
     """Customers ranked by score in equal groups (1 = highest scores): size, outcome rate and lift over average."""
     order = _tie_broken_rank(score, ascending=False)

@@ -515,7 +515,8 @@ def segment_effect_score(segments: pd.Series, outcome: Column, treated: Column, 
     arms = frame.groupby(["segment", "t"])["y"].agg(["mean", "size"]).unstack("t")
     enough = (arms["size"].fillna(0) >= min_arm).all(axis=1)
     effect = (arms["mean"][True] - arms["mean"][False]).where(enough, overall)
-    return pd.Series(segments.map(effect).fillna(overall).to_numpy(float), index=segments.index, name="segment_effect")
+    per_customer = segments.astype("object").map(effect).astype("float64")  # categorical labels map to categories
+    return pd.Series(per_customer.fillna(overall).to_numpy(float), index=segments.index, name="segment_effect")
 
 
 def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, seed: int = 0) -> dict[str, object]:
@@ -541,22 +542,31 @@ def score_all(models: dict[str, object], features: pd.DataFrame) -> pd.DataFrame
 # --------------------------------------------------------------------------- decisions
 def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column, share: float = 0.3,
                          value_per_conversion: float = 0.0, cost_per_contact: float = 0.0,
-                         true_effect: Column | None = None, random_seed: int | None = None) -> pd.DataFrame:
+                         true_effect: Column | None = None, random_seed: int | None = None,
+                         offer_cost_per_buyer: float = 0.0, true_baseline: Column | None = None) -> pd.DataFrame:
     """What contacting the top ``share`` by each score (column) would bring, one row per method.
 
     ``targeted`` = ceil(share x n); ``uplift_at_k`` among them;
     ``incremental_conversions`` = uplift_at_k x targeted (in the outcome's units);
-    ``incremental_profit`` = that x value_per_conversion - targeted x cost_per_contact.
-    With ``true_effect``: ``true_incremental``, ``true_profit`` and ``share_of_perfect``
-    from the truth. With ``random_seed``: a "random" row (seeded random score) for reference.
+    ``incremental_profit`` = that x value_per_conversion - targeted x cost_per_contact
+    - the offer given to targeted customers who would have converted anyway:
+    ``offer_cost_per_buyer`` x the control arm's conversion rate among the
+    targeted x targeted. Targeting likely buyers pays that subsidy most.
+    With ``true_effect``: ``true_incremental``, ``true_profit`` (the subsidy
+    from ``true_baseline``, each customer's true chance of converting without
+    contact, when given) and ``share_of_perfect``. With ``random_seed``: a
+    "random" row (seeded random score) for reference.
 
     >>> scores = pd.DataFrame({"model": [4, 3, 2, 1]})
     >>> targeting_comparison(scores, [1, 0, 0, 1], [True, False, True, False], share=0.5)["uplift_at_k"].tolist()
     [1.0]
     """
     scores = scores if isinstance(scores, pd.DataFrame) else pd.DataFrame(scores)
-    named = {"outcome": outcome, "treated": treated} | ({} if true_effect is None else {"true_effect": true_effect})
-    y, t, *truth = _inputs(rows=scores, **named)
+    named = {"outcome": outcome, "treated": treated}
+    named |= {} if true_effect is None else {"true_effect": true_effect}
+    named |= {} if true_baseline is None else {"true_baseline": true_baseline}
+    arrays = dict(zip(named, _inputs(rows=scores, **named)))
+    y, t = arrays["outcome"], arrays["treated"].astype(bool)
     methods = dict(scores.items())
     if random_seed is not None:
         if "random" in methods:
@@ -567,14 +577,48 @@ def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column,
     for name, score in methods.items():  # one pass per method, not per customer
         top = _top(_inputs(**{f"score {name!r}": score})[0], targeted)
         effect = _uplift_in(y, t, top)
+        anyway = float(y[top & ~t].mean()) if (top & ~t).any() else float("nan")
+        subsidy = offer_cost_per_buyer * (anyway if offer_cost_per_buyer else 0.0) * targeted
         rows[name] = {"targeted": targeted, "uplift_at_k": effect, "incremental_conversions": effect * targeted,
-                      "incremental_profit": effect * targeted * value_per_conversion - targeted * cost_per_contact}
-        if truth:
-            gained = float(truth[0][top].sum())
+                      "incremental_profit": effect * targeted * value_per_conversion - targeted * cost_per_contact
+                      - subsidy}
+        if "true_effect" in arrays:
+            gained = float(arrays["true_effect"][top].sum())
+            true_subsidy = (offer_cost_per_buyer * float(arrays["true_baseline"][top].sum())
+                            if "true_baseline" in arrays else subsidy)
             rows[name] |= {"true_incremental": gained,
-                           "true_profit": gained * value_per_conversion - targeted * cost_per_contact,
-                           "share_of_perfect": _share_of_perfect(truth[0], top)}
+                           "true_profit": gained * value_per_conversion - targeted * cost_per_contact - true_subsidy,
+                           "share_of_perfect": _share_of_perfect(arrays["true_effect"], top)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def evaluate_on_splits(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, seeds: Sequence[int] = (0, 1, 2),
+                       segments: dict[str, pd.Series] | None = None, true_effect: pd.Series | None = None,
+                       test_share: float = 0.5, k: float = 0.3) -> pd.DataFrame:
+    """Fit and judge every method on several random splits: one row per (split, method).
+
+    One split's ranking of methods can be luck; the spread across splits shows
+    how much. Methods: the three models of :func:`fit_uplift_models` and, for
+    each named labelling in ``segments``, :func:`segment_effect_score`.
+    Columns: ``qini_auc`` (normalized), ``uplift_at_k`` and, with
+    ``true_effect``, ``ordering_quality``.
+    """
+    rows = []
+    for seed in seeds:
+        held_out = holdout_split(treated, test_share=test_share, seed=seed)
+        fitting = ~held_out
+        models = fit_uplift_models(features[fitting], treated[fitting], outcome[fitting], seed=seed)
+        scores = score_all(models, features[held_out])
+        for name, labels in (segments or {}).items():
+            scores[name] = segment_effect_score(labels, outcome, treated, fitting)[held_out].to_numpy()
+        y, t = outcome[held_out], treated[held_out]
+        for name, score in scores.items():
+            row = {"split": seed, "method": name, "qini_auc": qini_auc(y, t, score),
+                   "uplift_at_k": uplift_at_k(y, t, score, k=k)}
+            if true_effect is not None:
+                row["ordering_quality"] = ordering_quality(true_effect[held_out], score)
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def sleeping_dogs(score: Column, threshold: float = 0.0) -> pd.Series:

@@ -250,3 +250,70 @@ def test_export_refuses_customers_outside_consent_and_tiny_cells(tmp_path):
         cp.export_audiences(cells.drop(index=7).iloc[:99], customers, tmp_path)
     cp.export_audiences(cells.drop(index=7).iloc[:100], customers, tmp_path)  # exactly the minimum is allowed
     assert not list(tmp_path.glob("*.csv")) == []
+
+
+def test_range_plot_draws_a_dot_and_a_range_per_row():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers.plots import range_plot
+    estimate = pd.Series([1.0, -2.0, 3.0], index=["a", "b", "c"])
+    ax = range_plot(estimate, estimate - 1, estimate + 1, "Profit", "profit ($)", "segment")
+    top_to_bottom = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in top_to_bottom] == ["a", "b", "c"]  # read in the table's order
+    assert ax.get_title() == "Profit" and ax.get_xlabel() == "profit ($)" and ax.get_ylabel() == "segment"
+    assert len(ax.collections) == 1 and len(ax.collections[0].get_segments()) == 3
+    plt.close("all")
+
+
+def test_total_range_combines_independent_segments_not_worst_cases():
+    table = pd.DataFrame({"contacts": [100, 100, 100], "cost": [10.0, 10.0, 10.0], "profit": [50.0, 50.0, 50.0],
+                          "profit_low": [20.0, 20.0, 20.0], "profit_high": [90.0, 90.0, 90.0]})
+    total = cp.total_with_range(table)
+    assert total["profit"] == 150 and total["cost"] == 30
+    assert total["profit_low"] == pytest.approx(150 - np.sqrt(3 * 30 ** 2), abs=0.005)  # not 60: all at worst
+    assert total["profit_high"] == pytest.approx(150 + np.sqrt(3 * 40 ** 2), abs=0.005)
+    one = cp.total_with_range(table.iloc[:1])
+    assert one[["profit_low", "profit_high"]].tolist() == [20.0, 90.0]  # one segment keeps its own range
+    assert cp.strategy_totals({"s": table}).loc["s", "profit_low"] == pytest.approx(total["profit_low"])
+
+
+def test_targeted_send_savings_by_hand():
+    efficiency = pd.DataFrame({"sends": [100, 300, 400], "incremental_per_1000": [50.0, -10.0, 27.5]},
+                              index=["good", "bad", "everyone (blast)"])
+    out = cp.targeted_send_savings(efficiency, keep=["good"], cost_per_send=0.5)
+    assert out.loc["blast to everyone"].tolist() == [400, 11.0, 200.0, 27.5]
+    assert out.loc["targeted send"].tolist() == [100, 5.0, 50.0, 50.0]
+    empty = cp.targeted_send_savings(efficiency, keep=[])
+    assert empty.loc["targeted send", "sends"] == 0 and np.isnan(empty.loc["targeted send", "incremental_per_1000_sends"])
+    with pytest.raises(ValueError, match="unknown segment"):
+        cp.targeted_send_savings(efficiency, keep=["ugly"])
+
+
+def test_spillover_compares_uncontacted_friends_by_their_referrers_arm():
+    customers = pd.DataFrame({"customer_id": range(1, 11),
+                              "referred_by": [None, None, 1, 1, 2, 2, 1, None, 2, 99]})
+    campaign = pd.DataFrame({"customer_id": range(1, 11),
+                             "arm": ["treatment", "control", "control", "control", "control", "control", "treatment",
+                                     "control", "control", "control"],
+                             "converted": [0, 0, 1, 1, 0, 1, 1, 0, 0, 1]})
+    check = cp.spillover_check(customers, campaign)
+    # friends in the control arm: 3, 4 (referrer 1, emailed: 2 of 2 bought) and 5, 6, 9 (referrer 2, not: 1 of 3);
+    # 7 got the email itself and 10's referrer is not in the campaign: both left out
+    assert check["n_treated"] == 2 and check["n_control"] == 3
+    assert check["effect"] == pytest.approx(1 - 1 / 3)
+
+
+def test_shift_within_groups_fixes_each_groups_level_and_keeps_the_order_inside():
+    from helpers.predict import shift_within
+    probability = pd.Series([0.1, 0.2, 0.3, 0.1, 0.2, 0.3])
+    groups = pd.Series(["a", "a", "a", "b", "b", "c"])
+    shifted = shift_within(probability, groups, pd.Series({"a": 0.5, "b": 0.02}))
+    assert shifted[:3].mean() == pytest.approx(0.5) and shifted[3:5].mean() == pytest.approx(0.02)
+    assert shifted[0] < shifted[1] < shifted[2] and shifted[5] == 0.3  # c has no rate: unchanged
+
+
+def test_shift_within_keeps_a_measured_zero_rate_inside_zero_and_one():
+    from helpers.predict import shift_within
+    shifted = shift_within(pd.Series([0.1, 0.2]), pd.Series(["a", "a"]), pd.Series({"a": 0.0}))
+    assert (shifted > 0).all() and shifted.mean() == pytest.approx(1e-4)

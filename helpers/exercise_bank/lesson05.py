@@ -9,7 +9,7 @@ from ..clustering import fit_micro_segments
 from ..data import World
 from ..exercises import Exercise, ExerciseSet, expect_number
 from ..features import customer_table, day_before_campaign
-from ..predict import fit_and_evaluate, model_features, shift_to_rate
+from ..predict import fit_and_evaluate, model_features, shift_to_rate, shift_within
 from ..segments import segment_profiles, segment_uplift
 
 
@@ -26,8 +26,9 @@ def setup(world: World) -> dict:
              for channel in CHANNELS.index}
     buying = fit_and_evaluate(world, "churns", train_cutoff="2026-09-01", test_cutoff="2026-09-15", horizon_days=14)
     today = 1 - pd.Series(buying.model.predict_proba(model_features(world, world.as_of))[:, 1], index=table.index)
-    buy_probability = shift_to_rate(today, 1 - buying.metrics["base_rate"])
     uplift = segment_uplift(before, micro.labels)
+    shifted = shift_to_rate(today, 1 - buying.metrics["base_rate"])
+    buy_probability = shift_within(shifted, segments, uplift["conversion_control"].where(uplift["n_control"] >= 30))
     overall = segment_uplift(before, pd.Series("everyone", index=before.index))
     planning = PlanningData(segments, reach, buy_probability, uplift,
                             segment_margins(world.orders, world.products, segments),
@@ -42,20 +43,21 @@ def exercises(world: World) -> ExerciseSet:
     table, history, economics = names["table"], names["history"], names["economics"]
     uplift, efficiency = names["uplift"], names["efficiency"]
 
-    early = reachability(table, "email", history, send_date="2026-10-01", cap=1, window_days=60)
+    early = reachability(table, "sms", history, send_date="2026-10-01", cap=1, window_days=60)
     allowed = ~early["no_consent"] & ~early["do_not_contact"]
     capped = int((allowed & early["over_cap"]).sum())
     q1 = Exercise(
-        "q1", "Sending on 1 October: how many customers who could otherwise be emailed does the cap "
-              "(one message per 60 days) rule out?",
+        "q1", "Sending an SMS on 1 October: how many customers who could otherwise get an SMS does the cap "
+              "(one message per 60 days, on every channel) rule out?",
         expect_number(capped, mistakes={
-            int((~early["reachable"]).sum()): "you count everyone who cannot be emailed; count only those the cap "
-                                              "rules out (consent, not on do-not-contact, over the cap)",
+            int(early["over_cap"].sum()): "you count everyone over the cap, also customers who never agreed to SMS; "
+                                          "count only those the cap alone rules out (consent, not on do-not-contact)",
+            int((~early["reachable"]).sum()): "you count everyone who cannot get an SMS, for any reason",
             int(early["reachable"].sum()): "that is the audience that is left, not the customers the cap rules out",
         }),
-        hint_text="reachability(table, 'email', history, send_date='2026-10-01', cap=1, window_days=60) has an "
+        hint_text="reachability(table, 'sms', history, send_date='2026-10-01', cap=1, window_days=60) has an "
                   "'over_cap' column next to 'no_consent' and 'do_not_contact'.",
-        solution_code='early = reachability(table, "email", history, send_date="2026-10-01", cap=1, window_days=60)\n'
+        solution_code='early = reachability(table, "sms", history, send_date="2026-10-01", cap=1, window_days=60)\n'
                       'answer_1 = int((~early["no_consent"] & ~early["do_not_contact"] & early["over_cap"]).sum())',
     )
 
