@@ -271,14 +271,15 @@ class MicroSegmentation:
     nested: NestedClustering
     merges: dict
     feature_columns: list
+    rfm_reference: pd.DataFrame  # the buyers' recency, frequency, monetary at the fit date
 
     def assign(self, table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Series:
-        """Segments at a later date with the *fitted* scalers and centres (tiers come from RFM at that date).
+        """Segments at a later date with the *fitted* definitions: the fit date's RFM quantiles, scalers and centres.
 
         Customers of a tier the fit never saw, or a tier that had one segment, get ``"<tier> / 1"``.
         """
         features = clustering_features(table, events, as_of)[self.feature_columns]
-        macro = macro_segments(name_segments(rfm_scores(table)))
+        macro = macro_segments(name_segments(rfm_scores(table, reference=self.rfm_reference)))
         labels = pd.Series(NOT_CLUSTERED, index=table.index, name="micro_segment", dtype="object")
         for tier in macro.cat.categories:
             members = features.index[(macro == tier).to_numpy()]
@@ -307,4 +308,5 @@ def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | p
     merged, moves = merge_small(clustered, scaled, min_customers=min_customers)
     merges = {row.segment: row._3 for row in moves.itertuples() if isinstance(row._3, str)}
     labels = merged.reindex(table.index).fillna(NOT_CLUSTERED).rename("micro_segment")
-    return MicroSegmentation(labels, pd.Timestamp(as_of), nested, merges, list(features.columns))
+    reference = table.loc[table["frequency"] > 0, ["recency_days", "frequency", "monetary"]]
+    return MicroSegmentation(labels, pd.Timestamp(as_of), nested, merges, list(features.columns), reference)

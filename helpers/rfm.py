@@ -142,6 +142,35 @@ def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = T
     return scores.reindex(values.index).astype("Int64")
 
 
+def reference_scores(values: pd.Series, reference: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1..bins by where each value falls in a *reference* distribution (frozen quantiles).
+
+    Applied to the reference itself this equals :func:`quantile_scores`; applied
+    to later values it keeps the reference's definitions, so a score means the
+    same at both dates (a customer who buys as often as before keeps the score
+    even if everyone else buys more). Missing values stay missing.
+
+    >>> reference = pd.Series([1, 2, 3, 4, 5])
+    >>> reference_scores(reference, reference).tolist() == quantile_scores(reference).tolist()
+    True
+    >>> reference_scores(pd.Series([0, 10]), reference).tolist()
+    [1, 5]
+    """
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    sign = 1.0 if higher_is_better else -1.0
+    ref = np.sort(sign * reference.dropna().to_numpy(float))
+    if len(ref) == 0:
+        raise ValueError("the reference has no values to score against")
+    present = values.notna()
+    v = sign * values[present].to_numpy(float)
+    below = np.searchsorted(ref, v, side="left")
+    equal = np.searchsorted(ref, v, side="right") - below
+    mid_percentile = (below + equal / 2) / len(ref)
+    scores = np.clip(np.ceil(mid_percentile * bins), 1, bins).astype("int64")
+    return pd.Series(scores, index=values.index[present]).reindex(values.index).astype("Int64")
+
+
 def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool = True) -> pd.Series:
     """Scores 1..len(cuts)+1 from explicit cut points (a value equal to a cut goes to the upper score).
 
@@ -160,14 +189,16 @@ def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool 
 
 
 def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[float]] | None = None,
-               scored: pd.Series | None = None) -> pd.DataFrame:
+               scored: pd.Series | None = None, reference: pd.DataFrame | None = None) -> pd.DataFrame:
     """R, F and M scores (higher = better) for customers with a purchase, by quantiles or by given cut points.
 
     ``cuts`` may give explicit cut points per column, e.g.
     ``{"recency_days": [30, 90, 180, 365]}``; the other columns use
     quantiles; each list needs ``bins - 1`` cut points. Customers with no
     purchase get no scores (missing); ``scored`` (a True/False Series) may
-    name the customers to score instead.
+    name the customers to score instead. ``reference`` (an RFM table of the
+    scored customers at an earlier date) freezes the quantiles: scores then
+    mean the same as at that date (:func:`reference_scores`).
     """
     _require(rfm, RFM_COLUMNS, "rfm table")
     cuts = dict(cuts or {})
@@ -181,8 +212,12 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
     out = pd.DataFrame(index=rfm.index)
     for column, letter, better_high in (("recency_days", "R", False), ("frequency", "F", True), ("monetary", "M", True)):
         values = rfm[column].where(buyers)
-        out[letter] = (cut_scores(values, cuts[column], better_high) if column in cuts
-                       else quantile_scores(values, bins, better_high))
+        if column in cuts:
+            out[letter] = cut_scores(values, cuts[column], better_high)
+        elif reference is not None:
+            out[letter] = reference_scores(values, reference[column], bins, better_high)
+        else:
+            out[letter] = quantile_scores(values, bins, better_high)
     # frequency and value move together; halves round up (Python's round() would send 2.5 to 2 and 3.5 to 4,
     # leaving FM = 3 nearly empty)
     out["FM"] = np.floor((out["F"] + out["M"]).astype("float64") / 2 + 0.5).astype("Int64")

@@ -211,3 +211,29 @@ def test_combined_fm_score_rounds_halves_up_not_to_even():
     # F is 2 for everyone; M is 1, 2, 3, 4 -> FM = 1.5, 2, 2.5, 3 -> 2, 2, 3, 3
     assert scores["F"].tolist() == [2, 2, 2, 2]
     assert scores["FM"].tolist() == [2, 2, 3, 3]
+
+
+def test_reference_scores_reproduce_quantiles_then_freeze_them():
+    from helpers.rfm import quantile_scores, reference_scores
+    rng = np.random.default_rng(0)
+    reference = pd.Series(rng.integers(1, 20, 300).astype(float))
+    for better_high in (True, False):
+        assert reference_scores(reference, reference, higher_is_better=better_high).equals(
+            quantile_scores(reference, higher_is_better=better_high))
+    # everyone doubles: quantiles would re-spread the scores, frozen ones move everybody up
+    doubled = reference_scores(reference * 2, reference)
+    assert (doubled >= reference_scores(reference, reference)).all() and doubled.mean() > 3.5
+    with_gap = reference_scores(pd.Series([np.nan, 5.0]), reference)
+    assert with_gap.isna().tolist() == [True, False]
+    with pytest.raises(ValueError, match="no values"):
+        reference_scores(reference, pd.Series([np.nan]))
+
+
+def test_rfm_scores_against_a_reference_table():
+    rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, np.nan], "frequency": [9, 3, 1, 0],
+                        "monetary": [900.0, 300, 100, 0]}, index=[1, 2, 3, 4])
+    same = rfm_scores(rfm, reference=rfm[rfm["frequency"] > 0])
+    assert same[["R", "F", "M"]].equals(rfm_scores(rfm)[["R", "F", "M"]])
+    later = rfm.assign(frequency=rfm["frequency"] * 3, monetary=rfm["monetary"] * 3)
+    frozen = rfm_scores(later, reference=rfm[rfm["frequency"] > 0])
+    assert (frozen["F"].dropna() >= same["F"].dropna()).all() and frozen.loc[4].isna().all()
