@@ -17,6 +17,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .clustering import browsing_counts
+from .features import channel_shares
+from .sales import net_line_value
+
 NEW = "not a customer yet"
 PSI_WATCH, PSI_ALERT = 0.1, 0.25  # the usual rule of thumb: < 0.1 stable, 0.1-0.25 some shift, > 0.25 shifted
 
@@ -99,6 +103,26 @@ def move_summary(before: pd.Series, after: pd.Series, value: pd.Series, top: int
 
 
 # --------------------------------------------------------------------------- drift
+def recent_behaviour(world, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
+    """What each customer (signed up by ``as_of``) did in the last ``days``: orders, net revenue, channel shares, browsing.
+
+    Drift shows in *recent* behaviour; whole-history totals and tenure grow for
+    everyone with time and would raise alerts that mean nothing.
+    """
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    start = end - pd.Timedelta(days=days)
+    customers = world.customers.loc[world.customers["signup_date"] < end, "customer_id"]
+    index = pd.Index(customers, name="customer_id")
+    lines = world.orders[(world.orders["order_ts"] >= start) & (world.orders["order_ts"] < end)]
+    placed = lines[lines["status"] == "completed"].drop_duplicates("order_id")
+    out = pd.DataFrame(index=index)
+    out[f"orders_{days}d"] = placed.groupby("customer_id").size().reindex(index, fill_value=0)
+    out[f"revenue_{days}d"] = net_line_value(lines).groupby(lines["customer_id"]).sum().reindex(index, fill_value=0.0)
+    shares = channel_shares(lines, index, as_of)
+    out = out.join(shares.where(out[f"orders_{days}d"] > 0, axis=0))  # no order, no channel share
+    return out.join(browsing_counts(world.events, index, as_of, days=days))
+
+
 def size_shift(before: pd.Series, after: pd.Series, alert_points: float = 3.0) -> pd.DataFrame:
     """Segment sizes and shares at both dates, the change in share (percentage points) and a status.
 
@@ -149,12 +173,16 @@ def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
 
 
 def drift_report(before: pd.DataFrame, after: pd.DataFrame, watch: float = PSI_WATCH, alert: float = PSI_ALERT,
-                 actions: dict[str, str] | None = None) -> pd.DataFrame:
-    """PSI of every column shared by both tables, a status and a sentence a marketer can act on.
+                 actions: dict[str, str] | None = None, shift_watch: float = 0.1, shift_alert: float = 0.25) -> pd.DataFrame:
+    """Drift of every column shared by both tables: PSI, the move of the mean, a status and a sentence to act on.
 
-    ``status``: ``"stable"`` (PSI < watch), ``"watch"`` or ``"alert"`` (PSI >= alert).
-    ``actions`` may give the advice for a column; the default advice says what
-    an alert on that kind of feature usually means. Largest PSI first.
+    Two signals, because each misses something: the PSI compares whole
+    distributions (but is diluted when most customers sit at zero), the
+    standardized change of the mean (``std_change``, the change in units of
+    the first date's standard deviation; numbers only) catches a level shift.
+    ``status`` is the worse of the two: ``"alert"`` (PSI >= ``alert`` or
+    |std_change| >= ``shift_alert``), ``"watch"`` (>= ``watch`` / ``shift_watch``)
+    or ``"stable"``. ``actions`` may give the advice for a column. Worst first.
     """
     shared = [c for c in before.columns if c in after.columns]
     if not shared:
@@ -163,12 +191,22 @@ def drift_report(before: pd.DataFrame, after: pd.DataFrame, watch: float = PSI_W
     rows = []
     for column in shared:
         value = psi(before[column], after[column])
-        status = "alert" if value >= alert else "watch" if value >= watch else "stable"
+        numeric = pd.api.types.is_numeric_dtype(before[column]) and not pd.api.types.is_bool_dtype(before[column])
+        mean_before = float(before[column].mean()) if numeric else np.nan
+        mean_after = float(after[column].mean()) if numeric else np.nan
+        spread = float(before[column].std()) if numeric else np.nan
+        change = (mean_after - mean_before) / spread if numeric and spread > 0 else np.nan
+        level = max(2 if value >= alert else 1 if value >= watch else 0,
+                    0 if np.isnan(change) else 2 if abs(change) >= shift_alert else 1 if abs(change) >= shift_watch else 0)
+        status = ("stable", "watch", "alert")[level]
         if status == "stable":
             message = "no action"
         else:
+            moved = f"mean {mean_before:.3g} -> {mean_after:.3g}, " if numeric else ""
             advice = actions.get(column, "re-check the segments built on it; refit if the shift persists")
-            message = f"{column} shifted (PSI {value:.2f}): {advice}"
-        rows.append({"feature": column, "psi": value, "status": status, "message": message})
+            message = f"{column} shifted ({moved}PSI {value:.2f}): {advice}"
+        rows.append({"feature": column, "psi": value, "mean_before": mean_before, "mean_after": mean_after,
+                     "std_change": change, "status": status, "level": level, "message": message})
     report = pd.DataFrame(rows).set_index("feature")
-    return report.sort_values("psi", ascending=False, kind="stable")
+    report = report.sort_values(["level", "psi"], ascending=False, kind="stable").drop(columns="level")
+    return report.round({"mean_before": 3, "mean_after": 3, "std_change": 3})

@@ -176,3 +176,25 @@ def range_plot(estimate: pd.Series, low: pd.Series, high: pd.Series, title: str,
     ax.set_yticks(rows, [str(i) for i in estimate.index])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return ax
+
+
+def flow_bars(shares: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Where each row's customers went: one stacked bar per row of a row-share table (e.g. a transition matrix).
+
+    The first row is drawn at the top; colours follow the columns (the segments at the second date).
+    """
+    ax = ax if ax is not None else plt.subplots(figsize=(10, max(3, 0.4 * len(shares) + 1.5)))[1]
+    colours = sns.color_palette(PALETTE)  # 10 colour-blind-safe colours; beyond them, hatching tells bars apart
+    left = np.zeros(len(shares))
+    rows = np.arange(len(shares))[::-1]
+    for i, column in enumerate(shares.columns):
+        widths = shares[column].to_numpy(float)
+        ax.barh(rows, widths, left=left, color=colours[i % len(colours)], label=str(column), edgecolor="white",
+                linewidth=0.5, hatch="//" if i >= len(colours) else None)
+        left += widths
+    ax.set_yticks(rows, [str(i) for i in shares.index])
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set(title=title, xlabel="share of the segment's customers at the first date",
+           ylabel=shares.index.name or "", xlim=(0, 1))
+    ax.legend(title=shares.columns.name or "", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    return ax

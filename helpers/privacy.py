@@ -187,10 +187,10 @@ def check_report(frame: pd.DataFrame, quasi_identifiers: list[str], k: int = 5) 
     >>> check_report(pd.DataFrame({"city": ["Lyon"] * 5}), ["city"], k=5)
     """
     _check_k(k)
-    sizes = group_sizes(frame, quasi_identifiers)
+    columns = _columns(frame, quasi_identifiers)
+    sizes = group_sizes(frame, columns)
     below = sizes < k
     if below.any():
-        columns = _columns(frame, quasi_identifiers)
         example = frame[columns].iloc[[int(np.argmin(sizes.to_numpy()))]].to_dict("records")[0]
         raise ValueError(f"the report could single people out: k={k} needed but the smallest group has "
                          f"{sizes.min()} row(s) and {below.sum()} rows sit in groups below {k}, e.g. {example}; "
@@ -249,8 +249,10 @@ def proxy_leakage(features: pd.DataFrame, sensitive: pd.Series, seed: int = 0, f
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed, categorical_features="from_dtype")
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     proba = cross_val_predict(model, _model_frame(features.loc[known]), y, cv=split, method="predict_proba")
-    auc = roc_auc_score(y, proba[:, 1]) if len(classes) == 2 else \
-        roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=np.arange(len(classes)))
+    if len(classes) == 2:
+        auc = roc_auc_score(y, proba[:, 1])
+    else:
+        auc = roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=np.arange(len(classes)))
     return {"auc": float(auc), "accuracy": float((proba.argmax(axis=1) == y).mean()),
             "majority_share": float(counts.max() / len(y)), "n": int(len(y)), "dropped": int((~known).sum())}
 
@@ -286,7 +288,8 @@ def selection_rates(selected: pd.Series, group: pd.Series) -> pd.DataFrame:
     out["rate"] = out["selected"] / out["customers"]
     highest = out["rate"].max()
     out["ratio_to_highest"] = out["rate"] / highest if highest > 0 else np.nan
-    out["flag"] = out["ratio_to_highest"] < 0.8  # NaN compares False: nothing to flag when nobody is selected
+    # rounded so that a ratio of exactly 4/5 is not flagged for a floating-point 0.7999...; NaN is never flagged
+    out["flag"] = out["ratio_to_highest"].round(12) < 0.8
     return out
 
 
@@ -332,7 +335,8 @@ def minimum_viable_size(margin_per_incremental: float, uplift: float, cost_per_c
     Solves n * (uplift * margin - cost_per_contact) = fixed cost; a segment
     smaller than n loses money even when targeting it is right.
 
-    >>> minimum_viable_size(margin_per_incremental=50.0, uplift=0.02, cost_per_contact=0.5, fixed_cost_per_segment=500.0)
+    >>> minimum_viable_size(margin_per_incremental=50.0, uplift=0.02, cost_per_contact=0.5,
+    ...                     fixed_cost_per_segment=500.0)  # 0.02 * 50 - 0.5 = 0.5 per contact
     1000.0
     """
     if fixed_cost_per_segment < 0:

@@ -88,5 +88,41 @@ def test_drift_report_raises_readable_alerts():
     assert report.loc["moved", "status"] == "alert" and "refresh the creative" in report.loc["moved", "message"]
     assert report.loc["channel", "status"] in ("watch", "alert") and report.loc["steady", "status"] == "stable"
     assert report.loc["steady", "message"] == "no action"
+    assert report.loc["moved", "std_change"] == pytest.approx(1.0, abs=0.1) and np.isnan(report.loc["channel", "std_change"])
+    # most customers at zero: the quantile bins put 2 and 4 together; the move of the mean still shows
+    zeros = pd.DataFrame({"orders": np.r_[np.zeros(1800), np.full(200, 4.0)]})
+    fewer = pd.DataFrame({"orders": np.r_[np.zeros(1800), np.full(200, 2.0)]})
+    diluted = drift_report(zeros, fewer)
+    assert diluted.loc["orders", "psi"] == 0.0 and diluted.loc["orders", "status"] == "watch"  # PSI bins miss it
+    assert "mean 0.4 -> 0.2" in diluted.loc["orders", "message"]
     with pytest.raises(ValueError, match="share no columns"):
         drift_report(before[["steady"]], after[["only_later"]])
+
+
+def test_recent_behaviour_counts_only_the_window(small_world_dir):
+    from helpers.data import read_raw, validate
+    from helpers.monitoring import recent_behaviour
+    world = validate(read_raw(small_world_dir))
+    recent = recent_behaviour(world, "2026-09-30", days=90)
+    signed_up = (world.customers["signup_date"] <= "2026-09-30").sum()
+    assert len(recent) == signed_up and recent.index.is_unique
+    start = pd.Timestamp("2026-07-03")
+    window = world.orders[(world.orders["order_ts"] >= start) & (world.orders["status"] == "completed")]
+    assert recent["orders_90d"].sum() == window["order_id"].nunique()
+    buyers = recent["orders_90d"] > 0
+    assert recent.loc[buyers, ["channel_web", "channel_app", "channel_store"]].sum(axis=1).round(6).eq(1).all()
+    assert recent.loc[~buyers, "channel_app"].isna().all()
+    assert {"browse_view", "browse_search"} <= set(recent.columns)
+
+
+def test_flow_bars_one_bar_segment_per_cell_and_hatching_beyond_ten_colours():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers.plots import flow_bars
+    columns = [f"s{i}" for i in range(12)]
+    shares = pd.DataFrame(np.full((2, 12), 1 / 12), index=["a", "b"], columns=columns)
+    ax = flow_bars(shares, "Where they went")
+    assert len(ax.patches) == 24 and ax.get_title() == "Where they went"
+    assert [p.get_hatch() for p in ax.patches[-2:]] == ["//", "//"] and ax.patches[0].get_hatch() is None
+    plt.close("all")
