@@ -27,6 +27,7 @@ LESSONS = {
     "05_campaign_design_and_roi.ipynb": "05 · Campaign design and ROI: a plan per micro-segment, reach, money and export",
     "06_experiments_and_uplift.ipynb": "06 · Experiments and uplift: who should get the campaign, proven on the randomized test",
     "07_monitoring_segment_migration.ipynb": "07 · Monitoring segment migration: transitions, the moves that matter, drift alerts",
+    "08_responsible_micro_segmentation.ipynb": "08 · Responsible micro-segmentation: limits, privacy, proxies, consent and fatigue",
 }
 
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.

@@ -1,0 +1,87 @@
+"""Exercises of lesson 08 (responsible micro-segmentation). Expected answers are computed from the data."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..campaign import CHANNELS, contact_history, reachability, segment_margins
+from ..clustering import fit_micro_segments
+from ..data import World
+from ..exercises import Exercise, ExerciseSet, expect_number
+from ..features import customer_table, day_before_campaign
+from ..privacy import coarsen, k_anonymity, minimum_viable_size, selection_rates
+from ..segments import segment_uplift
+
+AGE_BANDS = ("bins", [0, 25, 35, 45, 55, 65, 200], ["<25", "25-34", "35-44", "45-54", "55-64", "65+"])
+
+
+def setup(world: World) -> dict:
+    """The names the lesson has defined before its exercises."""
+    before_day = day_before_campaign(world)
+    before, table = customer_table(world, as_of=before_day), customer_table(world)
+    reach = {"email": reachability(table, "email", contact_history(world), send_date="2026-10-05", cap=1,
+                                   window_days=60)}
+    overall = segment_uplift(before, pd.Series("everyone", index=before.index)).loc["everyone"]
+    margins = segment_margins(world.orders, world.products, pd.Series("everyone", index=table.index)).loc["everyone"]
+    micro = fit_micro_segments(before, world.events, before_day)
+    segments = micro.assign(table, world.events, world.as_of)
+    uplift = segment_uplift(before, micro.labels)
+    best = uplift["uplift"].sort_values(ascending=False).index[:4]
+    selected = segments.isin(best) & reach["email"]["reachable"]
+    quasi = ["age", "city", "gender"]
+    return {"table": table, "reach": reach, "overall": overall, "quasi": quasi,
+            "report": table.loc[reach["email"]["reachable"].to_numpy(), quasi + ["monetary"]].head(2000),
+            "margin_after_discount": margins["aov"] * (margins["margin_rate"] - 0.15), "selected": selected,
+            "age_band": pd.cut(table["age"], [0, 35, 55, 200], right=False, labels=["under 35", "35-54", "55+"])}
+
+
+def exercises(world: World) -> ExerciseSet:
+    names = setup(world)
+    report, quasi = names["report"], names["quasi"]
+
+    banded = coarsen(report, {"age": AGE_BANDS})
+    q1 = Exercise(
+        "q1", "Band the age but keep the city: what is the report's k for age, city and gender?",
+        expect_number(k_anonymity(banded, quasi), mistakes={
+            k_anonymity(report, quasi): "you did not band the age; coarsen(report, {'age': (...)}) first",
+        } if k_anonymity(report, quasi) != k_anonymity(banded, quasi) else None),
+        hint_text="coarsen(report, {'age': ('bins', [0, 25, 35, 45, 55, 65, 200], [...labels...])}), then "
+                  "k_anonymity(that, ['age', 'city', 'gender']).",
+        solution_code='banded = coarsen(report, {"age": ("bins", [0, 25, 35, 45, 55, 65, 200], '
+                      '["<25", "25-34", "35-44", "45-54", "55-64", "65+"])})\n'
+                      'answer_1 = k_anonymity(banded, ["age", "city", "gender"])',
+    )
+
+    email_cost = float(CHANNELS.loc["email", "cost_per_contact"])
+    effect, margin = float(names["overall"]["uplift"]), float(names["margin_after_discount"])
+    needed = math.ceil(minimum_viable_size(margin, effect, email_cost, 1000))
+    q2 = Exercise(
+        "q2", "With a fixed cost of $1,000 per segment, how many reachable customers must a segment have at least?",
+        expect_number(needed, abs_tol=1, mistakes={
+            math.ceil(minimum_viable_size(margin, effect, email_cost, 400)): "that is for $400; use 1000",
+            math.ceil(1000 / (effect * margin)): "you left out the cost of each email",
+        }),
+        hint_text="minimum_viable_size(margin_after_discount, overall['uplift'], "
+                  "CHANNELS.loc['email', 'cost_per_contact'], 1000), rounded up.",
+        solution_code='import math\n'
+                      'answer_2 = math.ceil(minimum_viable_size(margin_after_discount, overall["uplift"], '
+                      'CHANNELS.loc["email", "cost_per_contact"], 1000))',
+    )
+
+    rates = selection_rates(names["selected"], names["age_band"].astype(str))
+    q3 = Exercise(
+        "q3", "In the lesson's selection, what is the ratio to the highest rate of the age group 'under 35'?",
+        expect_number(float(rates.loc["under 35", "ratio_to_highest"]), abs_tol=0.0005, mistakes={
+            float(rates.loc["under 35", "rate"]): "that is the group's selection rate; the question asks for its ratio "
+                                             "to the highest group's rate",
+        }),
+        hint_text="selection_rates(selected, age_band.astype(str)) has a 'ratio_to_highest' column.",
+        solution_code='answer_3 = selection_rates(selected, age_band.astype(str)).loc["under 35", "ratio_to_highest"]',
+    )
+    return ExerciseSet([q1, q2, q3])
+
+
+SOLUTION_SETUP = setup
+SOLUTION_NAMESPACE = {"coarsen": coarsen, "k_anonymity": k_anonymity, "minimum_viable_size": minimum_viable_size,
+                      "selection_rates": selection_rates, "CHANNELS": CHANNELS}
