@@ -526,8 +526,8 @@ def split_control(customers: pd.Index, control_share: float, seed: int) -> pd.Se
     return pd.Series(group, index=customers, name="group")
 
 
-def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str | Path, control_share: float = 0.1,
-                     seed: int = 0, min_audience: int = 100) -> pd.DataFrame:
+def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str | Path, salt: str,
+                     control_share: float = 0.1, seed: int = 0, min_audience: int = 100) -> pd.DataFrame:
     """Write one send file per campaign cell and one file of held-out controls; return a manifest.
 
     ``cells``: one row per customer (indexed by customer id) with ``cell,
@@ -535,10 +535,18 @@ def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str |
     with ``email`` and the consent columns. The function **refuses** (raises)
     when a customer lacks consent for the cell's channel or is on
     do-not-contact, or when a cell has fewer than ``min_audience`` customers
-    (a tiny audience is close to identifying people). Send files hold the
-    hashed email only, never the raw one; the control file records who was
-    held out so the result can be measured.
+    (a tiny audience is close to identifying people), or when no secret
+    ``salt`` is given. Send files (which leave the company) carry a
+    ``pseudonym`` (``privacy.pseudonymize`` with the salt) instead of the
+    customer id, and the SHA-256 of the normalized email that ad platforms
+    match on, never the raw email; a hashed email is still personal data. The
+    control file stays in-house: it records the held-out customers by id and
+    pseudonym so the result can be measured and joined back.
     """
+    from .privacy import pseudonymize
+
+    if not isinstance(salt, str) or not salt:
+        raise ValueError("give a secret salt: send files carry pseudonyms, never customer ids")
     required = ["cell", "segment", "message", "channel", "offer"]
     missing = [c for c in required if c not in cells.columns]
     if missing:
@@ -561,10 +569,11 @@ def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str |
     for number, (cell, rows) in enumerate(sorted(cells.groupby("cell"), key=lambda item: str(item[0]))):
         group = split_control(rows.index, control_share, seed + number)
         out = rows[required].assign(email_sha256=hash_emails(customers.loc[rows.index, "email"]), group=group)
-        send = out[out["group"] == "send"].drop(columns="group").rename_axis("customer_id").reset_index()
+        out.insert(0, "pseudonym", pseudonymize(pd.Series(out.index, index=out.index), salt))
+        send = out[out["group"] == "send"].drop(columns="group").reset_index(drop=True)
         file = folder / f"audience_{_slug(cell)}.csv"
         send.to_csv(file, index=False)
-        controls.append(out.loc[out["group"] == "control", ["cell", "segment"]])
+        controls.append(out.loc[out["group"] == "control", ["pseudonym", "cell", "segment"]])
         manifest.append({"cell": cell, "file": file.name, "send": len(send), "control": int((group == "control").sum())})
     control_frame = pd.concat(controls).rename_axis("customer_id").reset_index()
     control_frame.to_csv(folder / "holdout_control.csv", index=False)

@@ -308,5 +308,5 @@ def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | p
     merged, moves = merge_small(clustered, scaled, min_customers=min_customers)
     merges = {row.segment: row._3 for row in moves.itertuples() if isinstance(row._3, str)}
     labels = merged.reindex(table.index).fillna(NOT_CLUSTERED).rename("micro_segment")
-    reference = table.loc[table["frequency"] > 0, ["recency_days", "frequency", "monetary"]]
+    reference = table.loc[table["recency_days"].notna(), ["recency_days", "frequency", "monetary"]]
     return MicroSegmentation(labels, pd.Timestamp(as_of), nested, merges, list(features.columns), reference)

@@ -10,7 +10,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .rfm import name_segments, rfm_scores, rfm_table, segment_summary
+from .rfm import name_segments, rfm_scores, rfm_table, segment_summary, windowed_rfm
 
 DEFAULT_RECENCY_CUTS = (30, 90, 180, 365)
 
@@ -28,14 +28,7 @@ def rfm_explorer_view(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str 
     """
     as_of = pd.Timestamp(as_of)
     full = rfm_table(orders, customers, as_of)
-    table = full
-    if window_days is not None:
-        if window_days < 1:
-            raise ValueError(f"window_days must be at least 1, got {window_days}")
-        start = as_of.normalize() - pd.Timedelta(days=window_days - 1)
-        placed = orders.loc[(orders["status"] != "returned") & (orders["order_ts"] >= start), "order_id"]
-        windowed = rfm_table(orders[orders["order_id"].isin(placed)], customers, as_of)
-        table = full.assign(frequency=windowed["frequency"], monetary=windowed["monetary"])
+    table = full if window_days is None else windowed_rfm(orders, customers, as_of, window_days)
     cuts = {"recency_days": list(recency_cuts)} if recency_cuts is not None else None
     segments = name_segments(rfm_scores(table, cuts=cuts, scored=full["frequency"] > 0))
     return segment_summary(table, segments)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rfm import rfm_table
+from .rfm import rfm_table, windowed_rfm
 from .sales import net_line_value
 from .world import CAMPAIGN_DATE, INTERESTS, ORDER_CHANNELS
 
@@ -57,7 +57,7 @@ def channel_shares(orders: pd.DataFrame, customers: pd.Index, as_of: str | pd.Ti
     return counts.div(total.where(total > 0), axis=0).fillna(0.0).add_prefix("channel_")
 
 
-def customer_table(world, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_days: int | None = None) -> pd.DataFrame:
     """Customers (signed up by ``as_of``) with RFM, order value, category and channel shares, interests, campaign outcome.
 
     Columns added to the customers table (indexed by ``customer_id``):
@@ -67,11 +67,16 @@ def customer_table(world, as_of: str | pd.Timestamp | None = None) -> pd.DataFra
     ``channel_<web|app|store>`` shares of orders and ``main_channel``,
     ``tag_<interest>`` flags, and from the campaign (empty if the customer
     was not in it) ``campaign_arm`` and ``campaign_converted``.
+
+    ``value_window_days`` counts frequency and value (and so ``aov``) over the
+    last that many days only (recency stays whole-history): use the same
+    window when comparing two dates, since whole-history totals grow with time.
     """
     as_of = pd.Timestamp(as_of if as_of is not None else world.as_of)
     customers = world.customers.set_index("customer_id")
     customers = customers[customers["signup_date"] < as_of.normalize() + pd.Timedelta(days=1)]  # customers by then
-    rfm = rfm_table(world.orders, customers.index, as_of)
+    rfm = (rfm_table(world.orders, customers.index, as_of) if value_window_days is None
+           else windowed_rfm(world.orders, customers.index, as_of, value_window_days))
     cats = category_shares(world.orders, world.products, customers.index, as_of)
     chans = channel_shares(world.orders, customers.index, as_of)
     bought = rfm["frequency"] > 0

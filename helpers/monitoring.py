@@ -203,8 +203,10 @@ def drift_report(before: pd.DataFrame, after: pd.DataFrame, watch: float = PSI_W
             message = "no action"
         else:
             moved = f"mean {mean_before:.3g} -> {mean_after:.3g}, " if numeric else ""
+            direction = "changed" if not numeric or mean_after == mean_before else (
+                "rose" if mean_after > mean_before else "fell")
             advice = actions.get(column, "re-check the segments built on it; refit if the shift persists")
-            message = f"{column} shifted ({moved}PSI {value:.2f}): {advice}"
+            message = f"{status}: {column} {direction} ({moved}PSI {value:.2f}): {advice}"
         rows.append({"feature": column, "psi": value, "mean_before": mean_before, "mean_after": mean_after,
                      "std_change": change, "status": status, "level": level, "message": message})
     report = pd.DataFrame(rows).set_index("feature")

@@ -295,15 +295,15 @@ def selection_rates(selected: pd.Series, group: pd.Series) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- limits of granularity
 def granularity_economics(profit_by_segment: pd.Series, fixed_cost_per_segment: float) -> pd.Series:
-    """Net profit of a segmentation: positive-profit segments are used, each costing a creative and a test.
+    """Net profit of a segmentation: a segment is used only when it pays its fixed cost (creative and a test).
 
     ``profit_by_segment`` is each segment's expected profit before that fixed
-    cost. A segment is used when its profit is positive; one earning less
-    than the fixed cost still lowers ``net_profit`` (:func:`minimum_viable_size`
-    says how large it must be to pay its way).
+    cost. A segment earning less than the fixed cost is left out, since using
+    it would lower ``net_profit`` (:func:`minimum_viable_size` says how large a
+    segment must be to pay its way).
 
     >>> granularity_economics(pd.Series([300.0, 50.0, -20.0]), 100.0).tolist()
-    [2.0, 350.0, 200.0, 150.0]
+    [1.0, 300.0, 100.0, 200.0]
     """
     if fixed_cost_per_segment < 0:
         raise ValueError(f"fixed_cost_per_segment must be >= 0, got {fixed_cost_per_segment}")
@@ -311,7 +311,7 @@ def granularity_economics(profit_by_segment: pd.Series, fixed_cost_per_segment: 
     if missing.any():
         raise ValueError(f"profit_by_segment is missing for {missing.sum()} segment(s), "
                          f"e.g. {profit_by_segment.index[missing][:5].tolist()}")
-    used = profit_by_segment > 0
+    used = profit_by_segment > fixed_cost_per_segment
     gross = float(profit_by_segment[used].sum())
     fixed = float(used.sum() * fixed_cost_per_segment)
     return pd.Series([used.sum(), gross, fixed, gross - fixed], index=ECONOMICS, dtype="float64")

@@ -119,6 +119,24 @@ def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Inde
 
 
 # --------------------------------------------------------------------------- scores
+def windowed_rfm(orders: pd.DataFrame, customers, as_of: str | pd.Timestamp, window_days: int) -> pd.DataFrame:
+    """:func:`rfm_table` with frequency and value counted over the last ``window_days`` only.
+
+    Recency (and tenure) still come from the whole history, so a customer who
+    last bought before the window is a long-ago buyer, not "no purchase".
+    Frequency and value count the orders *placed* in the window, with their
+    returns; returns of older orders are left out. Use the same window at two
+    dates to compare like with like: whole-history totals grow with time.
+    """
+    if window_days < 1:
+        raise ValueError(f"window_days must be at least 1, got {window_days}")
+    full = rfm_table(orders, customers, as_of)
+    start = _as_of_day(as_of) - pd.Timedelta(days=window_days - 1)
+    placed = orders.loc[(orders["status"] != "returned") & (orders["order_ts"] >= start), "order_id"]
+    windowed = rfm_table(orders[orders["order_id"].isin(placed)], customers, as_of)
+    return full.assign(frequency=windowed["frequency"], monetary=windowed["monetary"])
+
+
 def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
     """Scores 1..bins by rank, robust to ties, skew and tiny inputs (never "bin edges must be unique").
 
@@ -195,8 +213,8 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
     ``cuts`` may give explicit cut points per column, e.g.
     ``{"recency_days": [30, 90, 180, 365]}``; the other columns use
     quantiles; each list needs ``bins - 1`` cut points. Customers with no
-    purchase get no scores (missing); ``scored`` (a True/False Series) may
-    name the customers to score instead. ``reference`` (an RFM table of the
+    purchase ever (no recency) get no scores (missing); ``scored`` (a True/False
+    Series) may name the customers to score instead. ``reference`` (an RFM table of the
     scored customers at an earlier date) freezes the quantiles: scores then
     mean the same as at that date (:func:`reference_scores`).
     """
@@ -208,7 +226,8 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
     for column, points in cuts.items():
         if len(points) != bins - 1:
             raise ValueError(f"{column}: {bins} scores need {bins - 1} cut points, got {len(points)}: {list(points)}")
-    buyers = rfm["frequency"] > 0 if scored is None else scored.reindex(rfm.index).fillna(False).astype(bool)
+    # a customer who ever bought has a recency; with a value window their frequency there can be 0 (scored, low)
+    buyers = rfm["recency_days"].notna() if scored is None else scored.reindex(rfm.index).fillna(False).astype(bool)
     out = pd.DataFrame(index=rfm.index)
     for column, letter, better_high in (("recency_days", "R", False), ("frequency", "F", True), ("monetary", "M", True)):
         values = rfm[column].where(buyers)

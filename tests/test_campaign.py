@@ -224,16 +224,24 @@ def test_export_writes_hashed_audiences_and_a_recorded_control(tmp_path):
     cells = cp.audience_cells(allocation, plan, data, seed=1)
     assert len(cells) == 300 and cells.index.is_unique
     assert cells.equals(cp.audience_cells(allocation, plan, data, seed=1))
-    manifest = cp.export_audiences(cells, customers, tmp_path, control_share=0.1, seed=0)
+    manifest = cp.export_audiences(cells, customers, tmp_path, salt="s3cret", control_share=0.1, seed=0)
     assert manifest[["send", "control"]].iloc[0].tolist() == [270, 30]
     sent = pd.read_csv(tmp_path / manifest["file"].iloc[0])
     held = pd.read_csv(tmp_path / "holdout_control.csv")
     text = (tmp_path / manifest["file"].iloc[0]).read_text()
     assert "@" not in text and "email_sha256" in sent.columns and "email" not in sent.columns
-    assert set(sent["customer_id"]).isdisjoint(held["customer_id"])
-    assert set(sent["customer_id"]) | set(held["customer_id"]) == set(cells.index)
-    expected = hashlib.sha256(f"person.{sent['customer_id'].iloc[0]}@example.com".encode()).hexdigest()
+    assert "customer_id" not in sent.columns  # the file leaves the company: pseudonyms only
+    from helpers.privacy import pseudonymize
+    key = pseudonymize(pd.Series(cells.index, index=cells.index), "s3cret")
+    back = pd.Series(key.index, index=key.to_numpy())  # pseudonym -> customer id, kept in-house
+    sent_ids = sent["pseudonym"].map(back)
+    assert sent_ids.notna().all() and set(sent_ids).isdisjoint(held["customer_id"])
+    assert set(sent_ids) | set(held["customer_id"]) == set(cells.index)
+    assert (held["pseudonym"] == held["customer_id"].map(key)).all()
+    expected = hashlib.sha256(f"person.{sent_ids.iloc[0]}@example.com".encode()).hexdigest()
     assert sent["email_sha256"].iloc[0] == expected
+    with pytest.raises(ValueError, match="secret salt"):
+        cp.export_audiences(cells, customers, tmp_path, salt="")
 
 
 def test_export_refuses_customers_outside_consent_and_tiny_cells(tmp_path):
@@ -242,13 +250,14 @@ def test_export_refuses_customers_outside_consent_and_tiny_cells(tmp_path):
     cells = pd.DataFrame({"cell": "c", "segment": "a", "message": "m", "channel": "email", "offer": "no offer"},
                          index=pd.Index(range(1, 301), name="customer_id"))
     with pytest.raises(ValueError, match=r"customer_id \[7\]"):
-        cp.export_audiences(cells, customers, tmp_path)
+        cp.export_audiences(cells, customers, tmp_path, salt="k")
     push_cells = cells.drop(index=7).assign(channel="push")
     with pytest.raises(ValueError, match=r"may not be contacted on push.*\[9\]"):
-        cp.export_audiences(push_cells, customers, tmp_path)
+        cp.export_audiences(push_cells, customers, tmp_path, salt="k")
     with pytest.raises(ValueError, match="fewer than 100"):
-        cp.export_audiences(cells.drop(index=7).iloc[:99], customers, tmp_path)
-    cp.export_audiences(cells.drop(index=7).iloc[:100], customers, tmp_path)  # exactly the minimum is allowed
+        cp.export_audiences(cells.drop(index=7).iloc[:99], customers, tmp_path, salt="k")
+    cp.export_audiences(cells.drop(index=7).iloc[:100], customers, tmp_path, salt="k")  # exactly the minimum is allowed
+    cp.export_audiences(cells.drop(index=7).iloc[:101], customers, tmp_path, salt="k")  # and just above it
     assert not list(tmp_path.glob("*.csv")) == []
 
 

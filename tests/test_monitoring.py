@@ -126,3 +126,15 @@ def test_flow_bars_one_bar_segment_per_cell_and_hatching_beyond_ten_colours():
     assert len(ax.patches) == 24 and ax.get_title() == "Where they went"
     assert [p.get_hatch() for p in ax.patches[-2:]] == ["//", "//"] and ax.patches[0].get_hatch() is None
     plt.close("all")
+
+
+def test_empty_periods_nobody_before_and_no_activity_in_the_window(small_world_dir):
+    everyone_new = transition_matrix(pd.Series([], dtype=object), pd.Series(["a", "b", "b"], index=[1, 2, 3]))
+    assert everyone_new.index.tolist() == [NEW] and everyone_new.loc[NEW].tolist() == [1, 2]
+    assert np.isnan(stayed_share(everyone_new))  # nobody existed before: no share to report
+    from helpers.data import read_raw, validate
+    from helpers.monitoring import recent_behaviour
+    world = validate(read_raw(small_world_dir))
+    quiet = recent_behaviour(world, "2024-09-15", days=30)  # before the order history starts: customers, no orders
+    assert len(quiet) > 0 and (quiet["orders_30d"] == 0).all() and (quiet["revenue_30d"] == 0).all()
+    assert quiet["channel_app"].isna().all()

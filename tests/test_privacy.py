@@ -194,13 +194,13 @@ def test_granularity_economics_and_curve_by_hand():
     economics = granularity_economics(pd.Series([500.0, 120.0, 0.0, -40.0], index=list("abcd")), 100.0)
     assert economics.to_dict() == {"segments_used": 2, "gross_profit": 620.0, "fixed_costs": 200.0,
                                    "net_profit": 420.0}
-    curve = granularity_curve({8: pd.Series([150.0] * 6 + [30.0, -10.0]),  # 7 used: 930 - 700
+    curve = granularity_curve({8: pd.Series([150.0] * 6 + [30.0, -10.0]),  # 6 pay their $100: 900 - 600
                                1: pd.Series([600.0]),
                                3: pd.Series([400.0, 300.0, 20.0])}, 100.0)
     assert curve.index.tolist() == [1, 3, 8] and curve.index.name == "segments_offered"
     assert list(curve.columns) == ["segments_used", "gross_profit", "fixed_costs", "net_profit"]
-    assert curve["segments_used"].tolist() == [1, 3, 7] and curve["segments_used"].dtype == "int64"
-    assert curve["net_profit"].tolist() == [500.0, 420.0, 230.0]  # finer is not always better
+    assert curve["segments_used"].tolist() == [1, 2, 6] and curve["segments_used"].dtype == "int64"
+    assert curve["net_profit"].tolist() == [500.0, 500.0, 300.0]  # finer is not always better
     with pytest.raises(ValueError, match=r"missing for 1 segment\(s\), e.g. \['b'\]"):
         granularity_economics(pd.Series([1.0, np.nan], index=["a", "b"]), 10.0)
     with pytest.raises(ValueError, match="fixed_cost_per_segment"):

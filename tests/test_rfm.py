@@ -237,3 +237,19 @@ def test_rfm_scores_against_a_reference_table():
     later = rfm.assign(frequency=rfm["frequency"] * 3, monetary=rfm["monetary"] * 3)
     frozen = rfm_scores(later, reference=rfm[rfm["frequency"] > 0])
     assert (frozen["F"].dropna() >= same["F"].dropna()).all() and frozen.loc[4].isna().all()
+
+
+def test_a_value_window_keeps_long_ago_buyers_scored_as_buyers():
+    from helpers.rfm import windowed_rfm
+    orders = pd.DataFrame({"order_id": [1, 2, 3], "line_number": [1, 1, 1], "customer_id": [1, 2, 2],
+                           "order_ts": pd.to_datetime(["2025-01-05", "2026-09-01", "2026-09-20"]),
+                           "quantity": [1, 1, 1], "unit_price": [10.0, 20.0, 30.0], "discount": [0.0, 0.0, 0.0],
+                           "status": ["completed"] * 3})
+    full = rfm_table(orders, [1, 2, 3], "2026-09-30")
+    recent = windowed_rfm(orders, [1, 2, 3], "2026-09-30", window_days=365)
+    assert recent.loc[1, ["frequency", "monetary"]].tolist() == [0, 0.0]  # bought, but not in the last year
+    assert recent.loc[1, "recency_days"] == full.loc[1, "recency_days"] and recent.loc[2, "frequency"] == 2
+    scores = rfm_scores(recent)
+    assert scores.loc[1].notna().all() and scores.loc[3].isna().all()  # the long-ago buyer is scored, low
+    with pytest.raises(ValueError, match="window_days"):
+        windowed_rfm(orders, [1], "2026-09-30", window_days=0)

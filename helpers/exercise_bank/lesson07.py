@@ -16,8 +16,9 @@ SLIPPING = [("champions", "at risk"), ("champions", "cannot lose them"), ("loyal
 
 def setup(world: World) -> dict:
     """The names the lesson has defined before its exercises."""
-    table_first, table_second = customer_table(world, as_of=FIRST), customer_table(world, as_of=SECOND)
-    reference = table_first.loc[table_first["frequency"] > 0, ["recency_days", "frequency", "monetary"]]
+    table_first = customer_table(world, as_of=FIRST, value_window_days=365)
+    table_second = customer_table(world, as_of=SECOND, value_window_days=365)
+    reference = table_first.loc[table_first["recency_days"].notna(), ["recency_days", "frequency", "monetary"]]
     rfm_first = name_segments(rfm_scores(table_first))
     rfm_second = name_segments(rfm_scores(table_second, reference=reference))
     return {"table_first": table_first, "table_second": table_second, "rfm_first": rfm_first,
@@ -30,18 +31,22 @@ def exercises(world: World) -> ExerciseSet:
     names = setup(world)
     rfm_first, rfm_second = names["rfm_first"], names["rfm_second"]
 
-    was_champion = rfm_first == "champions"
-    moved = int((was_champion & (rfm_second.reindex(rfm_first.index) == "at risk")).sum())
+    was_at_risk = rfm_first == "at risk"
+    later = rfm_second.reindex(rfm_first.index)
+    won_back = int((was_at_risk & later.isin(["champions", "loyal"])).sum())
     refitted = name_segments(rfm_scores(names["table_second"])).reindex(rfm_first.index)
     q1 = Exercise(
-        "q1", "How many customers were champions on 31 March and at risk on 30 September (same definitions)?",
-        expect_number(moved, mistakes={
-            int((was_champion & (refitted == "at risk")).sum()): "you scored September with its own quantiles; "
-                                                                 "score it against March's (reference=...)",
-            int((rfm_second == "at risk").sum()): "you count everyone at risk in September, not only March's champions",
+        "q1", "How many customers at risk on 31 March were champions or loyal on 30 September (same definitions)?",
+        expect_number(won_back, mistakes={
+            int((was_at_risk & refitted.isin(["champions", "loyal"])).sum()):
+                "you scored September with its own quantiles; score it against March's (reference=...)",
+            int((was_at_risk & (later == "champions")).sum()): "you count champions only; add the loyal",
+            int((was_at_risk & (later == "loyal")).sum()): "you count loyal only; add the champions",
         }),
-        hint_text="transition_matrix(rfm_first, rfm_second) has March's segments as rows and September's as columns.",
-        solution_code='answer_1 = int(transition_matrix(rfm_first, rfm_second).loc["champions", "at risk"])',
+        hint_text="In transition_matrix(rfm_first, rfm_second), the row is March's segment and the columns "
+                  "September's; add two cells of the 'at risk' row.",
+        solution_code='counts = transition_matrix(rfm_first, rfm_second)\n'
+                      'answer_1 = int(counts.loc["at risk", "champions"] + counts.loc["at risk", "loyal"])',
     )
 
     slipping = names["slipping"]
@@ -67,17 +72,22 @@ def exercises(world: World) -> ExerciseSet:
                       'answer_2 = (pd.Timestamp("2026-09-30") - orders["order_ts"].max().normalize()).days',
     )
 
-    app = psi(names["behaviour_first"]["channel_app"], names["behaviour_second"]["channel_app"])
+    first, second = names["behaviour_first"], names["behaviour_second"]
+    buyers_first, buyers_second = first[first["orders_180d"] > 0], second[second["orders_180d"] > 0]
+    app = psi(buyers_first["channel_app"], buyers_second["channel_app"])
     q3 = Exercise(
-        "q3", "What is the PSI of channel_app between the two dates' recent behaviour?",
+        "q3", "Among customers with an order in the window at each date, what is the PSI of channel_app?",
         expect_number(app, abs_tol=0.0005, mistakes={
-            psi(names["table_first"]["channel_app"], names["table_second"]["channel_app"]):
-                "you compare the whole-history shares of the customer table; use recent_behaviour's",
-            psi(names["behaviour_second"]["channel_app"], names["behaviour_first"]["channel_app"]):
-                "the first date is the reference: psi(before, after)",
+            psi(first["channel_app"], second["channel_app"]): "you keep customers without an order; keep those "
+                                                              "with orders_180d > 0 at each date",
+            psi(buyers_second["channel_app"], buyers_first["channel_app"]): "the first date is the reference: "
+                                                                            "psi(before, after)",
         }),
-        hint_text="psi(behaviour_first['channel_app'], behaviour_second['channel_app']).",
-        solution_code='answer_3 = psi(behaviour_first["channel_app"], behaviour_second["channel_app"])',
+        hint_text="Filter each date's recent behaviour on orders_180d > 0, then psi(before['channel_app'], "
+                  "after['channel_app']).",
+        solution_code='first = behaviour_first[behaviour_first["orders_180d"] > 0]\n'
+                      'second = behaviour_second[behaviour_second["orders_180d"] > 0]\n'
+                      'answer_3 = psi(first["channel_app"], second["channel_app"])',
     )
     return ExerciseSet([q1, q2, q3])
 
