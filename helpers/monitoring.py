@@ -46,6 +46,11 @@ def transition_matrix(before: pd.Series, after: pd.Series, normalize: bool = Fal
     >>> transition_matrix(before, pd.Series(["a", "b", "b", "c"], index=[1, 2, 3, 4])).to_dict("index")
     {'a': {'a': 1, 'b': 1, 'c': 0}, 'b': {'a': 0, 'b': 1, 'c': 0}, 'not a customer yet': {'a': 0, 'b': 0, 'c': 1}}
     """
+    for name, labels in (("before", before), ("after", after)):
+        empty = labels.index[labels.isna().to_numpy()]
+        if len(empty):
+            raise ValueError(f"{len(empty)} customer(s) have no segment in '{name}', e.g. {list(empty[:5])}; "
+                             "give them one (e.g. 'no purchase') so nobody drops out of the matrix")
     gone = before.index.difference(after.index)
     if len(gone):
         raise ValueError(f"{len(gone)} customer(s) have a segment at the first date but none at the second, "

@@ -36,6 +36,10 @@ def test_stayed_share_counts_only_existing_customers():
 def test_a_customer_lost_between_dates_is_an_error_and_categories_keep_their_order():
     with pytest.raises(ValueError, match=r"none at the second.*\[6\]"):
         transition_matrix(BEFORE, AFTER.drop(index=6))
+    with pytest.raises(ValueError, match=r"no segment in 'after', e.g. \[3\]"):
+        transition_matrix(BEFORE, AFTER.where(AFTER.index != 3))
+    with pytest.raises(ValueError, match=r"no segment in 'before'"):
+        transition_matrix(BEFORE.where(BEFORE.index != 2), AFTER)
     order = ["lost", "at risk", "champions"]
     ordered = transition_matrix(pd.Series(pd.Categorical(["champions", "lost"], categories=order), index=[1, 2]),
                                 pd.Series(pd.Categorical(["lost", "lost"], categories=order), index=[1, 2]))
