@@ -329,19 +329,26 @@ def granularity_curve(results: dict[int, pd.Series], fixed_cost_per_segment: flo
 
 
 def minimum_viable_size(margin_per_incremental: float, uplift: float, cost_per_contact: float,
-                        fixed_cost_per_segment: float) -> float:
+                        fixed_cost_per_segment: float, subsidy_per_contact: float = 0.0) -> float:
     """The smallest audience whose expected profit covers a segment's fixed cost (inf if contacts never pay).
 
-    Solves n * (uplift * margin - cost_per_contact) = fixed cost; a segment
-    smaller than n loses money even when targeting it is right.
+    Solves n * (uplift * margin - cost_per_contact - subsidy_per_contact) = fixed cost;
+    ``subsidy_per_contact`` is the offer given, per contact, to customers who
+    would have bought anyway (their rate x the share who see it x the offer's
+    cost, as ``campaign.plan_economics`` counts it). A segment smaller than n
+    loses money even when targeting it is right.
 
     >>> minimum_viable_size(margin_per_incremental=50.0, uplift=0.02, cost_per_contact=0.5,
     ...                     fixed_cost_per_segment=500.0)  # 0.02 * 50 - 0.5 = 0.5 per contact
     1000.0
+    >>> minimum_viable_size(50.0, 0.02, 0.5, 500.0, subsidy_per_contact=0.25)  # 0.25 left per contact
+    2000.0
     """
     if fixed_cost_per_segment < 0:
         raise ValueError(f"fixed_cost_per_segment must be >= 0, got {fixed_cost_per_segment}")
-    per_contact = uplift * margin_per_incremental - cost_per_contact
+    if subsidy_per_contact < 0:
+        raise ValueError(f"subsidy_per_contact must be >= 0, got {subsidy_per_contact}")
+    per_contact = uplift * margin_per_incremental - cost_per_contact - subsidy_per_contact
     return float(fixed_cost_per_segment / per_contact) if per_contact > 0 else float("inf")
 
 

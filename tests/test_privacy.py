@@ -213,6 +213,10 @@ def test_minimum_viable_size():
     assert math.isinf(minimum_viable_size(50.0, 0.01, 0.5, 500.0))  # uplift * margin = cost: never pays
     assert math.isinf(minimum_viable_size(50.0, -0.01, 0.0, 500.0))
     assert minimum_viable_size(50.0, 0.02, 0.5, 0.0) == 0.0
+    assert minimum_viable_size(80.0, 0.05, 1.0, 300.0, subsidy_per_contact=1.5) == 200.0  # 4 - 1 - 1.5 = 1.5
+    assert math.isinf(minimum_viable_size(80.0, 0.05, 1.0, 300.0, subsidy_per_contact=3.0))
+    with pytest.raises(ValueError, match="subsidy_per_contact"):
+        minimum_viable_size(80.0, 0.05, 1.0, 300.0, subsidy_per_contact=-1.0)
     with pytest.raises(ValueError, match="fixed_cost_per_segment"):
         minimum_viable_size(50.0, 0.02, 0.5, -1.0)
 

@@ -32,6 +32,7 @@ def setup(world: World) -> dict:
     return {"table": table, "reach": reach, "overall": overall, "quasi": quasi,
             "report": table.loc[reach["email"]["reachable"].to_numpy(), quasi + ["monetary"]].head(2000),
             "margin_after_discount": margins["aov"] * (margins["margin_rate"] - 0.15), "uplift": uplift,
+            "subsidy": float(overall["conversion_control"] * CHANNELS.loc["email", "seen_rate"] * 0.15 * margins["aov"]),
             "segments": segments, "reachable": reachable,
             "age_band": pd.cut(table["age"], [0, 35, 55, 200], right=False,
                                labels=["under 35", "35-54", "55+"]).astype(str)}
@@ -56,19 +57,21 @@ def exercises(world: World) -> ExerciseSet:
     )
 
     email_cost = float(CHANNELS.loc["email", "cost_per_contact"])
-    effect, margin = float(names["overall"]["uplift"]), float(names["margin_after_discount"])
-    needed = math.ceil(minimum_viable_size(margin, effect, email_cost, 1000))
+    effect, margin, subsidy = float(names["overall"]["uplift"]), float(names["margin_after_discount"]), names["subsidy"]
+    needed = math.ceil(minimum_viable_size(margin, effect, email_cost, 1000, subsidy_per_contact=subsidy))
     q2 = Exercise(
         "q2", "With a fixed cost of $1,000 per segment, how many reachable customers must a segment have at least?",
         expect_number(needed, abs_tol=1, mistakes={
-            math.ceil(minimum_viable_size(margin, effect, email_cost, 400)): "that is for $400; use 1000",
-            math.ceil(1000 / (effect * margin)): "you left out the cost of each email",
+            math.ceil(minimum_viable_size(margin, effect, email_cost, 400, subsidy_per_contact=subsidy)):
+                "that is for $400; use 1000",
+            math.ceil(minimum_viable_size(margin, effect, email_cost, 1000)): "you left out the subsidy to buyers "
+                                                                              "who would have bought anyway",
         }),
-        hint_text="minimum_viable_size(margin_after_discount, overall['uplift'], "
-                  "CHANNELS.loc['email', 'cost_per_contact'], 1000), rounded up.",
+        hint_text="minimum_viable_size with the lesson's margin_after_discount, effect, email cost and subsidy, "
+                  "and a fixed cost of 1000; round up.",
         solution_code='import math\n'
                       'answer_2 = math.ceil(minimum_viable_size(margin_after_discount, overall["uplift"], '
-                      'CHANNELS.loc["email", "cost_per_contact"], 1000))',
+                      'CHANNELS.loc["email", "cost_per_contact"], 1000, subsidy_per_contact=subsidy))',
     )
 
     reachable, age_band = names["reachable"], names["age_band"]
