@@ -128,23 +128,27 @@ def recent_behaviour(world, as_of: str | pd.Timestamp, days: int = 180) -> pd.Da
     return out.join(browsing_counts(world.events, index, as_of, days=days))
 
 
-def size_shift(before: pd.Series, after: pd.Series, alert_points: float = 3.0) -> pd.DataFrame:
-    """Segment sizes and shares at both dates, the change in share (percentage points) and a status.
+def size_shift(before: pd.Series, after: pd.Series, alert_points: float = 3.0, alert_relative: float = 0.3) -> pd.DataFrame:
+    """Segment sizes and shares at both dates, the change in share (points and relative) and a status.
 
-    ``status``: ``"appeared"`` / ``"disappeared"``, ``"alert"`` when the share
-    moved by at least ``alert_points`` points, else ``"ok"``.
+    ``status``: ``"appeared"`` / ``"disappeared"``; ``"alert"`` when the share
+    moved by at least ``alert_points`` percentage points, or by at least
+    ``alert_relative`` of itself (a small segment losing a third of its share
+    matters even if that is under 3 points); else ``"ok"``.
     """
     labels = _labels_in_order(before, after)
     counts = pd.DataFrame({"before": before.astype("object").value_counts(),
                            "after": after.astype("object").value_counts()}).reindex(labels).fillna(0).astype(int)
+    counts = counts[(counts["before"] > 0) | (counts["after"] > 0)]  # a category nobody holds at either date
     counts["share_before"] = counts["before"] / max(int(counts["before"].sum()), 1)
     counts["share_after"] = counts["after"] / max(int(counts["after"].sum()), 1)
     counts["change_points"] = 100 * (counts["share_after"] - counts["share_before"])
-    counts["status"] = np.select(
-        [counts["before"] == 0, counts["after"] == 0, counts["change_points"].abs() >= alert_points],
-        ["appeared", "disappeared", "alert"], default="ok")
+    counts["relative_change"] = (counts["share_after"] / counts["share_before"].where(counts["share_before"] > 0)) - 1
+    moved = (counts["change_points"].abs() >= alert_points) | (counts["relative_change"].abs() >= alert_relative)
+    counts["status"] = np.select([counts["before"] == 0, counts["after"] == 0, moved],
+                                 ["appeared", "disappeared", "alert"], default="ok")
     counts.index.name = "segment"
-    return counts.round({"share_before": 3, "share_after": 3, "change_points": 1})
+    return counts.round({"share_before": 3, "share_after": 3, "change_points": 1, "relative_change": 2})
 
 
 def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:

@@ -64,6 +64,14 @@ def test_size_shift_statuses():
     gone = size_shift(BEFORE, AFTER.replace({"lost": "at risk"}))
     assert gone.loc["lost", "status"] == "disappeared"
     assert size_shift(BEFORE, BEFORE)["status"].eq("ok").all()
+    # a small segment losing a third of its share alerts even under the points threshold
+    big = pd.Series(["big"] * 94 + ["small"] * 6, index=range(100))
+    later = pd.Series(["big"] * 96 + ["small"] * 4, index=range(100))
+    small = size_shift(big, later).loc["small"]
+    assert small["change_points"] == -2.0 and small["relative_change"] == pytest.approx(-1 / 3, abs=0.01)
+    assert small["status"] == "alert" and size_shift(big, later, alert_relative=0.5).loc["small", "status"] == "ok"
+    unused = pd.Series(pd.Categorical(["a", "a"], categories=["a", "never"]), index=[1, 2])
+    assert "never" not in size_shift(unused, unused).index  # held by nobody at either date: not "appeared"
 
 
 def test_psi_by_hand_and_for_categories_and_missing_values():
