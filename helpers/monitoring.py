@@ -168,6 +168,8 @@ def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
     if len(expected) == 0 or len(actual) == 0:
         raise ValueError("psi needs values at both dates")
     numeric = pd.api.types.is_numeric_dtype(expected) and not pd.api.types.is_bool_dtype(expected)
+    if numeric and expected.isna().all():
+        raise ValueError(f"the reference ({expected.name or 'expected'}) has only missing values: nothing to bin against")
     if numeric:
         edges = np.unique(np.nanquantile(expected.to_numpy(float), np.linspace(0, 1, bins + 1)[1:-1]))
         e_bins = pd.Series(np.where(expected.isna(), -1, np.searchsorted(edges, expected.to_numpy(float), side="right")))

@@ -87,6 +87,8 @@ def test_psi_by_hand_and_for_categories_and_missing_values():
     assert psi(numbers, with_missing) > 0.1
     with pytest.raises(ValueError, match="both dates"):
         psi(numbers, numbers.iloc[:0])
+    with pytest.raises(ValueError, match="only missing values"):
+        psi(pd.Series([np.nan, np.nan], name="channel_app"), numbers)
 
 
 def test_drift_report_raises_readable_alerts():
