@@ -41,12 +41,18 @@ MACRO_TIERS = {
 MINI_BATCH_ABOVE = 50_000  # rows; above this MiniBatchKMeans fits in a fraction of the time
 
 
-def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
-    """Events of each type per customer in the last ``days`` before the as-of day (zeros where none)."""
+def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp, days: int = 180,
+                    types: Sequence[str] | None = BROWSING) -> pd.DataFrame:
+    """Events of each type per customer in the last ``days`` before the as-of day (zeros where none).
+
+    ``types`` fixes the columns (the sample's event types by default); ``None``
+    takes every type found in ``events``, sorted (for your own data).
+    """
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     recent = events[(events["event_ts"] >= end - pd.Timedelta(days=days)) & (events["event_ts"] < end)]
     counts = recent.groupby(["customer_id", recent["event_type"].astype(str)]).size().unstack(fill_value=0)
-    return counts.reindex(index=customers, columns=list(BROWSING), fill_value=0).add_prefix("browse_")
+    columns = list(types) if types is not None else sorted(events["event_type"].dropna().astype(str).unique())
+    return counts.reindex(index=customers, columns=columns, fill_value=0).add_prefix("browse_")
 
 
 FEATURE_GROUPS = ("value", "categories", "channels", "browsing", "survey", "interests")
@@ -273,12 +279,14 @@ class MicroSegmentation:
     feature_columns: list
     rfm_reference: pd.DataFrame  # the buyers' recency, frequency, monetary at the fit date
 
-    def assign(self, table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Series:
+    def assign(self, table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp,
+               features: pd.DataFrame | None = None) -> pd.Series:
         """Segments at a later date with the *fitted* definitions: the fit date's RFM quantiles, scalers and centres.
 
         Customers of a tier the fit never saw, or a tier that had one segment, get ``"<tier> / 1"``.
+        ``features``: the same kind of table as given to the fit, at the later date.
         """
-        features = clustering_features(table, events, as_of)[self.feature_columns]
+        features = (clustering_features(table, events, as_of) if features is None else features)[self.feature_columns]
         macro = macro_segments(name_segments(rfm_scores(table, reference=self.rfm_reference)))
         labels = pd.Series(NOT_CLUSTERED, index=table.index, name="micro_segment", dtype="object")
         for tier in macro.cat.categories:
@@ -295,12 +303,15 @@ class MicroSegmentation:
 
 
 def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp, k: int = 4,
-                       min_customers: int = 600, seed: int = 0) -> MicroSegmentation:
+                       min_customers: int = 600, seed: int = 0, features: pd.DataFrame | None = None) -> MicroSegmentation:
     """Macro tiers from RFM, K-means on needs inside each tier, small segments merged: lesson 03 in one call.
 
-    ``table`` is ``customer_table(world, as_of)``; every customer in it gets a segment.
+    ``table`` is ``customer_table(world, as_of)`` (or any table with recency_days,
+    frequency and monetary); every customer in it gets a segment. ``features``
+    replaces the sample's needs-based features (``clustering_features``) with
+    your own, one row per customer of ``table``.
     """
-    features = clustering_features(table, events, as_of)
+    features = clustering_features(table, events, as_of) if features is None else features.loc[table.index]
     macro = macro_segments(name_segments(rfm_scores(table)))
     nested = fit_nested(features, macro, k=k, seed=seed)
     clustered = nested.labels.dropna()

@@ -86,23 +86,29 @@ class Evaluation:
 
 def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
                      category: str | None = None, buyers_only: bool = False, active_days: int = 365,
-                     seed: int = 0) -> Evaluation:
+                     seed: int = 0, features=None, max_train_rows: int | None = None) -> Evaluation:
     """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.
 
     ``buyers_only`` keeps active customers: a purchase in the ``active_days``
     before the cut-off (churn is only meaningful for them; long-lapsed
     customers would make it look easy). Classifiers are calibrated (isotonic,
     3-fold on the training period) so that, in the training period,
-    predicted probabilities can be read as rates.
+    predicted probabilities can be read as rates. ``features(world, as_of)``
+    replaces the sample's :func:`model_features` (for your own data);
+    ``max_train_rows`` trains on a seeded random sample of that many rows
+    (large customer bases: the model is judged on every test row all the same).
     """
+    features = model_features if features is None else features
     if pd.Timestamp(train_cutoff) + pd.Timedelta(days=horizon_days) > pd.Timestamp(test_cutoff):
         raise ValueError("the training outcome window overlaps the test period: move train_cutoff earlier "
                          f"(train_cutoff + {horizon_days} days must not pass test_cutoff)")
     sets = []
     for cutoff in (train_cutoff, test_cutoff):
-        x = model_features(world, cutoff)
+        x = features(world, cutoff)
         if buyers_only:
             x = x[x["recency_days"] <= active_days]
+        if cutoff == train_cutoff and max_train_rows is not None and len(x) > max_train_rows:
+            x = x.sample(n=max_train_rows, random_state=seed).sort_index()
         sets.append((x, _target(world, x, cutoff, horizon_days, target, category)))
     (x_train, y_train), (x_test, y_test) = sets
     if target == "value":

@@ -1,0 +1,435 @@
+"""The template pipeline: your data (through a mapping) in; segments, predictions, migration and audiences out.
+
+It chains the course's own helpers, so every number means what the lessons
+taught: RFM scores and named segments and lifecycle stages (lesson 02),
+micro-segments nested in macro tiers (03), churn risk validated on a later
+period (04), the effect of each campaign arm (06), segment migration and
+drift (07), and pseudonymized audience files that respect consent,
+do-not-contact and a minimum audience size (05, 08). What your data cannot
+support is skipped and said plainly (:func:`capabilities`).
+
+Headless, for a scheduler::
+
+    python -m helpers.pipeline templates/mapping_invoices.toml --out output/run
+    python -m helpers.pipeline templates/mapping_sample.toml --out output/run --notebook
+
+The exit code is 0 on success, 2 on input the kit cannot read (the message
+names the file, column and rows), 1 on anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .campaign import export_audiences, reachability
+from .clustering import browsing_counts, fit_micro_segments, macro_segments
+from .data import DataContractError, World
+from .features import category_shares, channel_shares
+from .lifecycle import lifecycle_stage
+from .monitoring import drift_report, size_shift, transition_matrix
+from .owndata import load_own_data
+from .predict import fit_and_evaluate, propensity_bands
+from .rfm import name_segments, rfm_scores, rfm_table, windowed_rfm
+from .uplift import arm_balance, average_effect
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
+SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}
+VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
+MAX_TRAIN_ROWS = 200_000
+
+
+# --------------------------------------------------------------------------- what the data supports
+def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
+    """Each part of the pipeline, the lessons behind it, what it needs, and whether this data has it.
+
+    Example::
+
+        capabilities(load_own_data("templates/mapping_transactions.toml"))
+    """
+    orders, customers = world.orders, world.customers
+    history = (orders["order_ts"].max() - orders["order_ts"].min()).days if len(orders) else 0
+    has_category = world.products is not None and "category" in world.products.columns
+    has_channel = orders["channel"].notna().any()
+    contact = [c for c in ("email", "consent_email", "do_not_contact") if c not in customers.columns]
+    campaign = world.campaign
+    rows = [
+        ("validation report of every row kept or left out", "00", "orders", True, ""),
+        ("RFM scores, named segments, lifecycle stages", "02", "orders", True, ""),
+        ("micro-segments nested in macro tiers", "03", "orders", True, ""),
+        ("category shares in the micro-segments", "03, 04", "products with a category",
+         has_category, "" if has_category else "no product categories (map [products] category, or a category column)"),
+        ("channel shares in the micro-segments", "03", "a channel column on orders",
+         has_channel, "" if has_channel else "no channel column on the orders"),
+        ("browsing behaviour in the micro-segments and the churn model", "03, 04", "events",
+         world.events is not None, "" if world.events is not None else "no [events] file"),
+        ("churn risk, validated on a later period", "04", f"orders over {3 * churn_horizon_days} days",
+         history >= 3 * churn_horizon_days,
+         "" if history >= 3 * churn_horizon_days else f"only {history} days of orders; need {3 * churn_horizon_days}"),
+        ("segment migration and drift alerts", "07", "orders over a year and a half",
+         history >= 540, "" if history >= 540 else f"only {history} days of orders; need 540"),
+        ("effect of each campaign arm against control", "06", "campaign",
+         campaign is not None, "" if campaign is not None else "no [campaign] file"),
+        ("demographic and psychographic segments", "01", "customer attributes",
+         False, "lesson 01's rules name the sample's columns; adapt them to yours"),
+        ("audience files (consent, do-not-contact, pseudonyms)", "05, 08", "customers with email, consent_email, "
+         "do_not_contact", not contact, "" if not contact else f"customers file lacks {contact}"),
+    ]
+    return pd.DataFrame(rows, columns=["part", "lessons", "needs", "available", "why not"]).set_index("part")
+
+
+# --------------------------------------------------------------------------- features from any order data
+def behaviour_features(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Numbers per customer (signed up by ``as_of``) from whatever tables the data has, computed up to ``as_of``.
+
+    Always: recency, frequency, monetary, tenure, order value, the share of
+    value returned and the days between orders. With categories: spend
+    shares (``cat: <category>``); with a channel column: order shares
+    (``channel_<name>``); with events: counts per event type in the last 30
+    and 180 days.
+
+    Example::
+
+        behaviour_features(world, world.as_of).columns
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    customers = world.customers.loc[world.customers["signup_date"] < as_of + pd.Timedelta(days=1), "customer_id"]
+    index = pd.Index(customers, name="customer_id")
+    orders = world.orders
+    rfm = rfm_table(orders, index, as_of)
+    before = orders[orders["order_ts"] < as_of + pd.Timedelta(days=1)]
+    gross = (before["quantity"].abs() * before["unit_price"] * (1 - before["discount"])).where(before["status"] != "cancelled", 0)
+    returned = gross.where(before["status"] == "returned", 0).groupby(before["customer_id"]).sum()
+    sold = gross.where(before["status"] == "completed", 0).groupby(before["customer_id"]).sum()
+    table = rfm.assign(
+        aov=(rfm["monetary"] / rfm["frequency"]).where(rfm["frequency"] > 0),
+        return_share=(returned / sold.where(sold > 0)).reindex(index).clip(0, 1),
+        days_between_orders=(rfm["tenure_days"] - rfm["recency_days"]) / (rfm["frequency"] - 1).where(rfm["frequency"] > 1))
+    if world.products is not None and "category" in world.products.columns:
+        table = table.join(category_shares(before, world.products, index, as_of))
+    if orders["channel"].notna().any():
+        channels = sorted(orders["channel"].dropna().astype(str).unique())
+        table = table.join(channel_shares(before, index, as_of, channels=channels))
+    if world.events is not None:
+        for days in (30, 180):
+            table = table.join(browsing_counts(world.events, index, as_of, days=days, types=None).add_suffix(f"_{days}d"))
+    return table.astype(float)
+
+
+def needs_features(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns micro-segments group on inside a macro tier: what customers buy and how, not how much again.
+
+    Recency, frequency and monetary value already made the macro tiers, so
+    they are left out (as in lesson 03); order value, returns and rhythm stay,
+    with categories, channels and browsing where the data has them (counts on
+    a log scale).
+    """
+    parts = [np.log1p(table[["aov"]].clip(lower=0)), table[["return_share", "days_between_orders"]],
+             table.filter(like="cat: "), table.filter(like="channel_"), np.log1p(table.filter(regex=r"^browse_.*_180d$"))]
+    return pd.concat(parts, axis=1)
+
+
+# --------------------------------------------------------------------------- the run
+@dataclass
+class PipelineResult:
+    """Everything one run produced; :func:`write_outputs` saves it to a folder."""
+
+    world: World
+    capabilities: pd.DataFrame
+    customers: pd.DataFrame                  # one row per customer: scores, segments, churn risk
+    churn_metrics: dict = field(default_factory=dict)
+    migration: pd.DataFrame | None = None     # transition matrix of RFM segments
+    size_alerts: pd.DataFrame | None = None
+    drift: pd.DataFrame | None = None
+    campaign_effects: pd.DataFrame | None = None
+    campaign_balance: pd.DataFrame | None = None
+    audiences: pd.DataFrame | None = None     # manifest of the files written
+    audiences_left_out: pd.DataFrame | None = None
+    skipped: list = field(default_factory=list)
+
+    def segment_sizes(self, scheme: str = "rfm_segment") -> pd.DataFrame:
+        """Customers and their share per segment of one scheme, largest first."""
+        counts = self.customers[scheme].value_counts(sort=False)
+        counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+        return pd.DataFrame({"customers": counts, "share": (counts / counts.sum()).round(3)})
+
+
+def run_pipeline(world: World, settings: dict | None = None, salt: str | None = None,
+                 audience_folder: str | Path | None = None, progress=None) -> PipelineResult:
+    """Segments, churn risk, migration, campaign effects and (with a salt and a folder) audience files.
+
+    ``settings`` overrides ``[segments]`` of the mapping (``k``,
+    ``min_customers``, ``churn_horizon_days``, ``migration_days``, ``seed``);
+    audiences follow ``[audiences]`` of the mapping. ``progress(step)`` is
+    called before each step. Parts the data cannot support are skipped and
+    listed in ``result.skipped`` with the reason; nothing crashes on a
+    missing optional table.
+
+    Example::
+
+        result = run_pipeline(load_own_data("templates/mapping_sample.toml"))
+        result.segment_sizes("micro_segment")
+    """
+    mapping = world.meta.get("mapping", {})
+    settings = {**SETTINGS, **mapping.get("segments", {}), **(settings or {})}
+    say = progress or (lambda step: None)
+    as_of = world.as_of
+    able = capabilities(world, settings["churn_horizon_days"])
+    result = PipelineResult(world, able, pd.DataFrame())
+    result.skipped = [(part, row["why not"]) for part, row in able.iterrows() if not row["available"]]
+
+    say("RFM scores, segments and lifecycle")
+    table = behaviour_features(world, as_of)
+    scores = rfm_scores(table)
+    customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(scores)
+    customers["rfm_segment"] = name_segments(scores)
+    customers["lifecycle_stage"] = lifecycle_stage(table)
+    customers["macro_tier"] = macro_segments(customers["rfm_segment"])
+
+    say("micro-segments")
+    buyers = int((table["frequency"] > 0).sum())
+    minimum = settings["min_customers"] or max(100, round(0.02 * buyers))
+    micro = fit_micro_segments(table, world.events, as_of, k=settings["k"], min_customers=minimum,
+                               seed=settings["seed"], features=needs_features(table))
+    customers["micro_segment"] = micro.labels
+
+    say("churn risk")
+    horizon = settings["churn_horizon_days"]
+    if able.loc["churn risk, validated on a later period", "available"]:
+        test_cutoff = as_of - pd.Timedelta(days=horizon)
+        train_cutoff = test_cutoff - pd.Timedelta(days=horizon)
+        evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
+                                      buyers_only=True, seed=settings["seed"], features=behaviour_features,
+                                      max_train_rows=MAX_TRAIN_ROWS)
+        active = table.index[(table["recency_days"] <= 365).to_numpy()]
+        probability = pd.Series(evaluation.model.predict_proba(table.loc[active, evaluation.model.feature_names_in_])[:, 1],
+                                index=active)
+        customers["churn_probability"] = probability.reindex(customers.index).round(4)
+        customers["churn_risk"] = propensity_bands(probability).reindex(customers.index)
+        result.churn_metrics = {"trained_on_cutoff": str(train_cutoff.date()), "judged_on_cutoff": str(test_cutoff.date()),
+                                "horizon_days": horizon, "scored_customers": len(active), **evaluation.metrics}
+
+    say("migration and drift")
+    if able.loc["segment migration and drift alerts", "available"]:
+        earlier = as_of - pd.Timedelta(days=settings["migration_days"])
+        result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of)
+
+    say("campaign effects")
+    if world.campaign is not None:
+        result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, mapping.get("campaign", {}))
+
+    result.customers = customers
+    say("audiences")
+    spec = mapping.get("audiences")
+    if spec and able.loc["audience files (consent, do-not-contact, pseudonyms)", "available"]:
+        if salt and audience_folder is not None:
+            cells, left_out = audience_cells_from(customers, world.customers, spec)
+            result.audiences_left_out = left_out
+            if len(cells):
+                result.audiences = export_audiences(cells, world.customers.set_index("customer_id"), audience_folder,
+                                                    salt=salt, control_share=spec.get("control_share", 0.1),
+                                                    seed=settings["seed"], min_audience=spec.get("min_audience", 100))
+        else:
+            result.skipped.append(("audience files (consent, do-not-contact, pseudonyms)",
+                                   f"no secret salt: set the environment variable {spec.get('salt_env', 'KIT_EXPORT_SALT')}"))
+    elif not spec and able.loc["audience files (consent, do-not-contact, pseudonyms)", "available"]:
+        result.skipped.append(("audience files (consent, do-not-contact, pseudonyms)", "no [audiences] section"))
+    return result
+
+
+def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
+    """RFM segments at two dates on the earlier date's score cut-offs, and drift of the behaviour features."""
+    ids = world.customers.loc[world.customers["signup_date"] <= later, "customer_id"]
+    both = {day: windowed_rfm(world.orders, ids, day, VALUE_WINDOW_DAYS) for day in (earlier, later)}
+    reference = both[earlier].loc[both[earlier]["recency_days"].notna(), ["recency_days", "frequency", "monetary"]]
+    named = {day: name_segments(rfm_scores(frame, reference=reference)).astype("object").fillna("no purchase yet")
+             for day, frame in both.items()}
+    signed_earlier = world.customers.loc[world.customers["signup_date"] <= earlier, "customer_id"]
+    before = named[earlier].loc[signed_earlier]
+    matrix = transition_matrix(before, named[later])
+    alerts = size_shift(before, named[later])
+    columns = ["recency_days", "frequency", "monetary", "aov"]
+    drift = drift_report(behaviour_features(world, earlier)[columns], behaviour_features(world, later)[columns])
+    return matrix, alerts, drift
+
+
+def campaign_effects(campaign: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each treatment arm against the control, per outcome: means, effect, 95% interval, p-value; and arm balance.
+
+    >>> table = pd.DataFrame({"arm": ["a", "b", "none", "a", "b", "none"], "buy": [1, 0, 0, 1, 1, 0]})
+    >>> campaign_effects(table, {"control_arm": "none", "outcomes": ["buy"]})[0]["effect"].tolist()
+    [1.0, 0.5]
+    """
+    arms = sorted(campaign["arm"].dropna().unique())
+    control = spec.get("control_arm") or campaign.attrs.get("control_arm")
+    treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
+    outcomes = spec.get("outcomes") or campaign.attrs.get("outcomes", [])
+    features = spec.get("features", [])
+    rows, balance = [], []
+    for arm in treatments:
+        pair = campaign[campaign["arm"].isin([arm, control])]
+        treated = (pair["arm"] == arm).to_numpy()
+        for outcome in outcomes:
+            rows.append({"arm": arm, "outcome": outcome, **average_effect(pair[outcome], treated).to_dict()})
+        if features:
+            balance.append(arm_balance(pair[features], treated).assign(arm=arm))
+    effects = pd.DataFrame(rows)
+    effects[["n_treated", "n_control"]] = effects[["n_treated", "n_control"]].astype(int)
+    effects = effects.set_index(["arm", "outcome"])
+    return effects, (pd.concat(balance) if balance else None)
+
+
+def audience_cells_from(segments: pd.DataFrame, customers: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One cell per chosen segment: its reachable members on the channel; cells under the minimum are left out.
+
+    ``spec`` is the ``[audiences]`` section: ``segments`` (names),
+    ``scheme`` (a column of the segment table, ``rfm_segment`` by default),
+    ``channel`` (email by default), ``offer``, ``message``, ``min_audience``.
+    Returns the cells (ready for ``export_audiences``) and a table of every
+    chosen segment with its members, how many may be contacted and, when left
+    out, why.
+    """
+    scheme, channel = spec.get("scheme", "rfm_segment"), spec.get("channel", "email")
+    if scheme not in segments.columns:
+        raise DataContractError("audiences", "scheme", f"no segment scheme {scheme!r}; choose one of "
+                                f"{[c for c in segments.columns if segments[c].dtype == object or c.endswith('_segment')]}")
+    chosen = spec.get("segments", [])
+    known = set(segments[scheme].dropna().astype(str))
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise DataContractError("audiences", "segments", f"segment(s) {unknown} are not in {scheme}; "
+                                f"segments: {sorted(known)}")
+    reach = reachability(customers.set_index("customer_id").loc[segments.index], channel)["reachable"]
+    minimum = spec.get("min_audience", 100)
+    parts, table = [], []
+    for segment in chosen:
+        members = segments.index[(segments[scheme].astype(str) == segment).to_numpy()]
+        reachable = members[reach.loc[members].to_numpy()]
+        small = len(reachable) < minimum
+        table.append({"segment": segment, "members": len(members), "reachable": len(reachable),
+                      "left out": f"fewer than {minimum} reachable" if small else ""})
+        if not small:
+            parts.append(pd.DataFrame({"cell": f"{segment} | {channel}", "segment": segment,
+                                       "message": spec.get("message", ""), "channel": channel,
+                                       "offer": spec.get("offer", "none")}, index=reachable))
+    cells = pd.concat(parts) if parts else pd.DataFrame(columns=["cell", "segment", "message", "channel", "offer"])
+    return cells, pd.DataFrame(table).set_index("segment")
+
+
+# --------------------------------------------------------------------------- files out
+def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
+    """Save the run: segments per customer, the validation report and excluded rows, migration, effects, a summary.
+
+    Returns the files written (audience files are written by the run itself).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(frame, name, index=True):
+        if frame is not None:
+            path = folder / name
+            frame.to_csv(path, index=index)
+            written.append(path)
+
+    save(result.customers, "segments.csv")
+    save(result.capabilities, "capabilities.csv")
+    save(result.migration, "migration_rfm_segments.csv")
+    save(result.size_alerts, "segment_size_alerts.csv")
+    save(result.drift, "drift.csv")
+    save(result.campaign_effects, "campaign_effects.csv")
+    save(result.audiences_left_out, "audience_segments.csv")
+    report = result.world.report
+    (folder / "validation_report.txt").write_text(str(report) + "\n", encoding="utf-8")
+    written.append(folder / "validation_report.txt")
+    for table, rows in report.excluded.items():
+        if len(rows):
+            save(rows, f"excluded_{table}.csv", index=False)
+    summary = {"as_of": str(result.world.as_of.date()), "customers": len(result.customers),
+               "rows": report.summary().to_dict(orient="index"),
+               "segments": result.customers["rfm_segment"].value_counts().sort_index().to_dict(),
+               "micro_segments": int(result.customers["micro_segment"].nunique()),
+               "churn_model": result.churn_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
+    written.append(folder / "summary.json")
+    return written
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
+    """Execute lesson 09 headless on a mapping (papermill convention: parameters go after the cell tagged
+    ``parameters``) and save the executed notebook in ``out``; the lesson writes its results there too."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.read(LESSON, as_version=4)
+    position = next((i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    if position is None:
+        raise ValueError(f"{LESSON.name} has no cell tagged 'parameters'")
+    injected = nbformat.v4.new_code_cell(f"MAPPING = {str(Path(mapping).resolve())!r}\nOUTPUT = {str(out)!r}\n",
+                                         metadata={"tags": ["injected-parameters"]})
+    injected.id = "injected-parameters"
+    notebook.cells.insert(position + 1, injected)
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(LESSON.parent)}}).execute()
+    target = out / LESSON.name
+    nbformat.write(notebook, target)
+    return target
+
+
+# --------------------------------------------------------------------------- command line
+def main(argv: list[str] | None = None) -> int:
+    """The command line: ``python -m helpers.pipeline MAPPING --out FOLDER [--as-of DAY] [--notebook]``."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("mapping", help="the mapping file (TOML), e.g. templates/mapping_invoices.toml")
+    parser.add_argument("--out", required=True, help="folder for segments, reports and audience files")
+    parser.add_argument("--as-of", help="day to measure recency from (default: the mapping's, else the last order)")
+    parser.add_argument("--notebook", action="store_true", help="run lesson 09 headless instead, saving the executed notebook")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    args = parser.parse_args(argv)
+    try:
+        if args.notebook:
+            path = run_lesson(args.mapping, args.out)
+            print(f"executed notebook: {path}")
+            return 0
+        steps = ["reading and validating", "RFM scores, segments and lifecycle", "micro-segments", "churn risk",
+                 "migration and drift", "campaign effects", "audiences", "writing results"]
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(steps), disable=args.quiet, unit="step", file=sys.stderr)
+
+        def progress(step: str) -> None:
+            bar.set_description(step)
+            bar.update(1)
+
+        bar.set_description(steps[0])
+        world = load_own_data(args.mapping, as_of=args.as_of)
+        spec = world.meta["mapping"].get("audiences", {})
+        salt = os.environ.get(spec.get("salt_env", "KIT_EXPORT_SALT"))
+        result = run_pipeline(world, salt=salt, audience_folder=Path(args.out) / "audiences", progress=progress)
+        progress(steps[-1])
+        write_outputs(result, args.out)
+        bar.close()
+    except (DataContractError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(world.report)
+    print(f"\n{len(result.customers):,} customers as of {world.as_of.date()}; results in {args.out}")
+    for part, why in result.skipped:
+        print(f"  skipped: {part} ({why})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
