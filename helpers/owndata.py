@@ -246,11 +246,13 @@ class _Reader:
 
     def numbers(self, column: str, decimal: str = ".") -> pd.Series:
         values = self.text(column)
+        thousands = "." if decimal == "," else ","
+        # a separator is dropped only where it groups thousands ("1,234.50"); "12,50" with decimal "." stays unreadable
+        grouped = values.str.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d*)?", na=False)
+        cleaned = values.where(~grouped, values.str.replace(thousands, "", regex=False))
         if decimal == ",":
-            values = values.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        else:
-            values = values.str.replace(",", "", regex=False)  # thousands separators
-        numbers = pd.to_numeric(values, errors="coerce")
+            cleaned = cleaned.where(cleaned.str.count(r"\.").fillna(0) == 0).str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(cleaned, errors="coerce")
         self.unreadable(column, (numbers.isna() & values.notna()).to_numpy() | values.isna().to_numpy(),
                         "empty or unreadable numbers", f"is decimal = \"{',' if decimal == '.' else '.'}\" needed?")
         return numbers.astype("float64")
@@ -467,6 +469,16 @@ def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, 
     return out, reader, notes
 
 
+def guess_control(arms) -> str | None:
+    """The one arm whose name says control ("control", "No E-Mail", "holdout", "none"), else None.
+
+    >>> guess_control(["Mens E-Mail", "No E-Mail", "Womens E-Mail"])
+    'No E-Mail'
+    """
+    guesses = [a for a in arms if re.search(r"control|^no[ _-]|holdout|none", str(a), re.IGNORECASE)]
+    return guesses[0] if len(guesses) == 1 else None
+
+
 def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, _Reader, list[str]]:
     """A randomized campaign table: the arm of each row, the outcomes you name and the features you name.
 
@@ -483,10 +495,9 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
     arms = sorted(arm.dropna().unique().tolist())
     control = spec.get("control_arm")
     if control is None:
-        guesses = [a for a in arms if re.search(r"control|^no[ _-]|holdout|none", a, re.IGNORECASE)]
-        if len(guesses) != 1:
+        control = guess_control(arms)
+        if control is None:
             raise MappingError("campaign", "control_arm", f"set control_arm = \"...\" in [campaign]; arms: {arms}")
-        control = guesses[0]
         notes.append(f"campaign: arm '{control}' taken as the control (auto-detected)")
     treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
     for name in (control, *treatments):

@@ -34,7 +34,7 @@ from .data import DataContractError, World
 from .features import category_shares, channel_shares
 from .lifecycle import lifecycle_stage
 from .monitoring import drift_report, size_shift, transition_matrix
-from .owndata import load_own_data
+from .owndata import guess_control, load_own_data
 from .predict import fit_and_evaluate, propensity_bands
 from .rfm import name_segments, rfm_scores, rfm_table, windowed_rfm
 from .uplift import arm_balance, average_effect
@@ -44,6 +44,12 @@ LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
 SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
+DEMO_SALT = "demo-salt-for-the-kit-sample-only"
+# parts of the pipeline that a data set may not support, and the result tables that come from them
+CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
+CAMPAIGN, AUDIENCES = "effect of each campaign arm against control", "audience files (consent, do-not-contact, pseudonyms)"
+TABLE_PARTS = {"churn_metrics": CHURN, "churn_by_lifecycle": CHURN, "migration": MIGRATION, "size_alerts": MIGRATION,
+               "drift": MIGRATION, "campaign_effects": CAMPAIGN, "audiences": AUDIENCES, "audiences_left_out": AUDIENCES}
 
 
 # --------------------------------------------------------------------------- what the data supports
@@ -70,16 +76,16 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
          has_channel, "" if has_channel else "no channel column on the orders"),
         ("browsing behaviour in the micro-segments and the churn model", "03, 04", "events",
          world.events is not None, "" if world.events is not None else "no [events] file"),
-        ("churn risk, validated on a later period", "04", f"orders over {3 * churn_horizon_days} days",
+        (CHURN, "04", f"orders over {3 * churn_horizon_days} days",
          history >= 3 * churn_horizon_days,
          "" if history >= 3 * churn_horizon_days else f"only {history} days of orders; need {3 * churn_horizon_days}"),
-        ("segment migration and drift alerts", "07", "orders over a year and a half",
+        (MIGRATION, "07", "orders over a year and a half",
          history >= 540, "" if history >= 540 else f"only {history} days of orders; need 540"),
-        ("effect of each campaign arm against control", "06", "campaign",
+        (CAMPAIGN, "06", "campaign",
          campaign is not None, "" if campaign is not None else "no [campaign] file"),
         ("demographic and psychographic segments", "01", "customer attributes",
          False, "lesson 01's rules name the sample's columns; adapt them to yours"),
-        ("audience files (consent, do-not-contact, pseudonyms)", "05, 08", "customers with email, consent_email, "
+        (AUDIENCES, "05, 08", "customers with email, consent_email, "
          "do_not_contact", not contact, "" if not contact else f"customers file lacks {contact}"),
     ]
     return pd.DataFrame(rows, columns=["part", "lessons", "needs", "available", "why not"]).set_index("part")
@@ -136,6 +142,22 @@ def needs_features(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
+def export_salt(world: World) -> str | None:
+    """The secret salt for pseudonyms, from the environment variable named by ``[audiences] salt_env``.
+
+    The variable defaults to ``KIT_EXPORT_SALT``. On the kit's own sample
+    only, a demo salt stands in when it is unset, so the lesson runs as it
+    is; on your data, no variable means no audience files (a salt written
+    into a notebook or a mapping is not a secret).
+    """
+    spec = world.meta.get("mapping", {}).get("audiences", {})
+    salt = os.environ.get(spec.get("salt_env", "KIT_EXPORT_SALT"))
+    orders_file = world.meta.get("mapping", {}).get("orders", {}).get("file")
+    if not salt and orders_file and Path(orders_file) == KIT_ROOT / "datasets" / "orders.csv.gz":
+        return DEMO_SALT
+    return salt or None
+
+
 # --------------------------------------------------------------------------- the run
 @dataclass
 class PipelineResult:
@@ -153,6 +175,28 @@ class PipelineResult:
     audiences: pd.DataFrame | None = None     # manifest of the files written
     audiences_left_out: pd.DataFrame | None = None
     skipped: list = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A result table by name, or, where the data could not support it, a one-row table saying why.
+
+        Names: ``churn_metrics``, ``churn_by_lifecycle``, ``migration``,
+        ``size_alerts``, ``drift``, ``campaign_effects``, ``audiences``,
+        ``audiences_left_out``. A template notebook shows these without
+        breaking on data that lacks a table.
+        """
+        if name not in TABLE_PARTS:
+            raise KeyError(f"no result table {name!r}; choose from {sorted(TABLE_PARTS)}")
+        if name == "churn_metrics":
+            frame = pd.Series(self.churn_metrics, name="value").to_frame() if self.churn_metrics else None
+        elif name == "churn_by_lifecycle":
+            frame = (pd.crosstab(self.customers["lifecycle_stage"], self.customers["churn_risk"], margins=True)
+                     if "churn_risk" in self.customers.columns else None)
+        else:
+            frame = getattr(self, name)
+        if frame is not None:
+            return frame
+        why = dict(self.skipped).get(TABLE_PARTS[name], "not computed in this run")
+        return pd.DataFrame({"not available": [why]}, index=[TABLE_PARTS[name]])
 
     def segment_sizes(self, scheme: str = "rfm_segment") -> pd.DataFrame:
         """Customers and their share per segment of one scheme, largest first."""
@@ -202,7 +246,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
 
     say("churn risk")
     horizon = settings["churn_horizon_days"]
-    if able.loc["churn risk, validated on a later period", "available"]:
+    if able.loc[CHURN, "available"]:
         test_cutoff = as_of - pd.Timedelta(days=horizon)
         train_cutoff = test_cutoff - pd.Timedelta(days=horizon)
         evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
@@ -217,18 +261,23 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
                                 "horizon_days": horizon, "scored_customers": len(active), **evaluation.metrics}
 
     say("migration and drift")
-    if able.loc["segment migration and drift alerts", "available"]:
+    if able.loc[MIGRATION, "available"]:
         earlier = as_of - pd.Timedelta(days=settings["migration_days"])
         result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of)
 
     say("campaign effects")
     if world.campaign is not None:
-        result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, mapping.get("campaign", {}))
+        spec = mapping.get("campaign", {})
+        if spec.get("outcomes"):
+            result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, spec)
+        else:
+            result.skipped.append((CAMPAIGN,
+                                   "no outcome columns named (outcomes = [...] in [campaign])"))
 
     result.customers = customers
     say("audiences")
     spec = mapping.get("audiences")
-    if spec and able.loc["audience files (consent, do-not-contact, pseudonyms)", "available"]:
+    if spec and able.loc[AUDIENCES, "available"]:
         if salt and audience_folder is not None:
             cells, left_out = audience_cells_from(customers, world.customers, spec)
             result.audiences_left_out = left_out
@@ -237,26 +286,25 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
                                                     salt=salt, control_share=spec.get("control_share", 0.1),
                                                     seed=settings["seed"], min_audience=spec.get("min_audience", 100))
         else:
-            result.skipped.append(("audience files (consent, do-not-contact, pseudonyms)",
+            result.skipped.append((AUDIENCES,
                                    f"no secret salt: set the environment variable {spec.get('salt_env', 'KIT_EXPORT_SALT')}"))
-    elif not spec and able.loc["audience files (consent, do-not-contact, pseudonyms)", "available"]:
-        result.skipped.append(("audience files (consent, do-not-contact, pseudonyms)", "no [audiences] section"))
+    elif not spec and able.loc[AUDIENCES, "available"]:
+        result.skipped.append((AUDIENCES, "no [audiences] section"))
     return result
 
 
 def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
-    """RFM segments at two dates on the earlier date's score cut-offs, and drift of the behaviour features."""
+    """RFM segments at two dates on the earlier date's score cut-offs, and drift of recency, frequency and value."""
     ids = world.customers.loc[world.customers["signup_date"] <= later, "customer_id"]
     both = {day: windowed_rfm(world.orders, ids, day, VALUE_WINDOW_DAYS) for day in (earlier, later)}
     reference = both[earlier].loc[both[earlier]["recency_days"].notna(), ["recency_days", "frequency", "monetary"]]
-    named = {day: name_segments(rfm_scores(frame, reference=reference)).astype("object").fillna("no purchase yet")
-             for day, frame in both.items()}
+    named = {day: name_segments(rfm_scores(frame, reference=reference)) for day, frame in both.items()}
     signed_earlier = world.customers.loc[world.customers["signup_date"] <= earlier, "customer_id"]
     before = named[earlier].loc[signed_earlier]
     matrix = transition_matrix(before, named[later])
     alerts = size_shift(before, named[later])
-    columns = ["recency_days", "frequency", "monetary", "aov"]
-    drift = drift_report(behaviour_features(world, earlier)[columns], behaviour_features(world, later)[columns])
+    columns = ["recency_days", "frequency", "monetary"]  # frequency and value over the same window at both dates
+    drift = drift_report(both[earlier].loc[signed_earlier, columns], both[later][columns])
     return matrix, alerts, drift
 
 
@@ -267,15 +315,18 @@ def campaign_effects(campaign: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, 
     >>> campaign_effects(table, {"control_arm": "none", "outcomes": ["buy"]})[0]["effect"].tolist()
     [1.0, 0.5]
     """
-    arms = sorted(campaign["arm"].dropna().unique())
-    control = spec.get("control_arm") or campaign.attrs.get("control_arm")
+    arms = sorted(campaign["arm"].dropna().astype(str).unique())
+    control = spec.get("control_arm") or guess_control(arms)
+    if control is None or not spec.get("outcomes"):
+        raise ValueError(f"name the control arm (one of {arms}) and the outcomes: "
+                         "{'control_arm': ..., 'outcomes': [...]}")
     treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
-    outcomes = spec.get("outcomes") or campaign.attrs.get("outcomes", [])
+    outcomes = spec["outcomes"]
     features = spec.get("features", [])
     rows, balance = [], []
     for arm in treatments:
-        pair = campaign[campaign["arm"].isin([arm, control])]
-        treated = (pair["arm"] == arm).to_numpy()
+        pair = campaign[campaign["arm"].astype(str).isin([arm, control])]
+        treated = (pair["arm"].astype(str) == arm).to_numpy()
         for outcome in outcomes:
             rows.append({"arm": arm, "outcome": outcome, **average_effect(pair[outcome], treated).to_dict()})
         if features:
@@ -415,9 +466,7 @@ def main(argv: list[str] | None = None) -> int:
 
         bar.set_description(steps[0])
         world = load_own_data(args.mapping, as_of=args.as_of)
-        spec = world.meta["mapping"].get("audiences", {})
-        salt = os.environ.get(spec.get("salt_env", "KIT_EXPORT_SALT"))
-        result = run_pipeline(world, salt=salt, audience_folder=Path(args.out) / "audiences", progress=progress)
+        result = run_pipeline(world, salt=export_salt(world), audience_folder=Path(args.out) / "audiences", progress=progress)
         progress(steps[-1])
         write_outputs(result, args.out)
         bar.close()

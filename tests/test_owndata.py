@@ -120,6 +120,16 @@ def test_decimal_commas_and_thousands(tmp_path):
 
 
 # --------------------------------------------------------------------------- transaction logs
+def test_a_comma_is_a_thousands_separator_only_where_it_groups_thousands(tmp_path):
+    write(tmp_path, "t.csv", 'customer,date,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,"12,50"\n3,2024-01-07,7\n')
+    spec = {"file": str(tmp_path / "t.csv"), "shape": "transactions"}
+    with pytest.raises(DataContractError, match=r"column 'amount'.*unreadable numbers.*is decimal = \",\" needed\?.*'12,50'"):
+        load_own_data({"data": {"bad_row_limit": 0.1}, "orders": spec})
+    world = load_own_data({"data": {"bad_row_limit": 0.5}, "orders": spec})
+    assert net_line_value(world.orders).tolist() == [1234.5, 7.0]
+    assert world.report.excluded["orders"]["csv_line"].tolist() == [3]
+
+
 def test_a_bare_transaction_log_gives_orders_and_buyers(tmp_path):
     write(tmp_path, "t.csv", "cust,when,amount\nA7,2024-01-05,20\nA7,2024-02-05,-5\nB2,2024-02-01,7.5\n,2024-02-02,3\n")
     world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions",

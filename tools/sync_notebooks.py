@@ -28,6 +28,7 @@ LESSONS = {
     "06_experiments_and_uplift.ipynb": "06 · Experiments and uplift: who should get the campaign, proven on the randomized test",
     "07_monitoring_segment_migration.ipynb": "07 · Monitoring segment migration: transitions, the moves that matter, drift alerts",
     "08_responsible_micro_segmentation.ipynb": "08 · Responsible micro-segmentation: limits, privacy, proxies, consent and fatigue",
+    "09_template_bring_your_own_data.ipynb": "09 · Template: bring your own data, validated segments and audiences out, headless",
 }
 
 SETUP_SOURCE = f'''# Setup: makes the kit's `helpers` importable, locally, in Binder and in Colab.
