@@ -4,6 +4,7 @@
 #   ./kit.sh lab     set up .venv (pinned versions) and open the course in JupyterLab
 #   ./kit.sh run     set up .venv and execute every lesson headless into output/notebooks/
 #   ./kit.sh test    set up .venv and .venv-colab, then run all tests in both environments
+#   ./kit.sh pipeline MAPPING --out DIR   set up .venv and run the template pipeline on your data (lesson 09)
 #   ./kit.sh setup   only set up .venv
 #
 # Environment variables: PYTHON (interpreter for .venv, default python3),
@@ -79,10 +80,13 @@ case "${1:-help}" in
     say "Colab environment: helpers, doctests, and every notebook executed (nbval lax)"
     .venv-colab/bin/python -m pytest tests helpers notebooks --nbval-lax --nbval-current-env "${@:2}"
     say "both environments passed" ;;
+  pipeline)
+    pinned_env
+    exec .venv/bin/python -m helpers.pipeline "${@:2}" ;;
   help|-h|--help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     say "unknown command '$1'"
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2 ;;
 esac

@@ -55,7 +55,8 @@ def run(mapping: Path, out: Path) -> dict:
         raise SystemExit(f"{mapping.name} failed ({child.returncode}):\n{child.stderr[-3000:]}")
     peak_kib = int(child.stderr.strip().splitlines()[-1])
     summary = json.loads((out / "summary.json").read_text())
-    return {"seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024),
+    steps = json.loads((out / "run_log.json").read_text())["seconds"]
+    return {"seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024), "step_seconds": steps,
             "customers": summary["customers"], "orders_rows": summary["rows"]["orders"]}
 
 
@@ -73,9 +74,11 @@ def main() -> None:
                   **run(args.work / f"mapping_{shape}.toml", args.work / f"run_{shape}")}
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
-    print("| shape | file rows | customers | seconds | peak memory (MiB) |\n|---|---|---|---|---|")
+    print("| shape | file rows | customers | seconds | peak memory (MiB) | slowest steps (s) |\n|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['shape']} | {r['file_rows']:,} | {r['customers']:,} | {r['seconds']} | {r['peak_rss_mib']:,} |")
+        slowest = sorted(r["step_seconds"].items(), key=lambda item: -item[1])[:3]
+        steps = ", ".join(f"{step} {s}" for step, s in slowest)
+        print(f"| {r['shape']} | {r['file_rows']:,} | {r['customers']:,} | {r['seconds']} | {r['peak_rss_mib']:,} | {steps} |")
     out = {"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
            "results": results}
     (ROOT / "benchmarks" / "results" / "pipeline.json").write_text(json.dumps(out, indent=2) + "\n")

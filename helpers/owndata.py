@@ -240,7 +240,8 @@ class _Reader:
         values = self.text(column)
         numbers = pd.to_numeric(values, errors="coerce")
         present = values.notna()
-        if present.any() and numbers[present].notna().all() and (numbers[present] % 1 == 0).all():
+        leading_zero = values.str.match(r"0\d", na=False).any()  # "00123" and "123" must stay two ids
+        if present.any() and not leading_zero and numbers[present].notna().all() and (numbers[present] % 1 == 0).all():
             return numbers.astype("Int64")
         return values
 
@@ -317,6 +318,10 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
     ``country``), the products found on them (or None), the reader holding the
     exclusions, and notes. Nothing is excluded yet: :func:`load_own_data` applies
     the reasons and writes the report.
+
+    Example::
+
+        lines, products, reader, notes = read_orders(load_mapping("templates/mapping.toml")["orders"])
     """
     shape = spec.get("shape", "invoice_lines")
     raw = _read_csv(spec, "orders")
@@ -351,14 +356,14 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
     reader.exclude("no customer id (guest checkout)", lines["customer_id"].isna())
     products = None
     if shape != "transactions":
-        found = pd.DataFrame({"product_id": lines["product_id"]})
+        products = pd.DataFrame({"product_id": np.sort(lines["product_id"].dropna().unique())})
         for role, name in (("product_name", "name"), ("category", "category")):
-            if role in roles:
-                found[name] = reader.text(roles[role])
-        # one row per product: its most frequent name and category
-        products = (found.dropna(subset=["product_id"]).groupby("product_id", sort=True)
-                    .agg(lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA).reset_index()
-                    if found.shape[1] > 1 else found.dropna().drop_duplicates().sort_values("product_id"))
+            if role in roles:  # each product's most frequent name (category): descriptions vary between lines
+                pairs = pd.DataFrame({"product_id": lines["product_id"], name: reader.text(roles[role])}).dropna()
+                counts = pairs.value_counts().reset_index().sort_values(["count", name], ascending=[False, True],
+                                                                         kind="stable")
+                products[name] = products["product_id"].map(counts.drop_duplicates("product_id")
+                                                            .set_index("product_id")[name])
     columns = ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price", "discount",
                "channel", "status"] + (["country"] if "country" in roles else [])
     lines = lines[columns]
@@ -418,7 +423,12 @@ def _line_status(reader: _Reader, spec: dict, roles: dict, lines: pd.DataFrame, 
 
 # --------------------------------------------------------------------------- optional tables
 def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, _Reader, list[str]]:
-    """Customers with the roles found (id, email, signup date, consent, do-not-contact) and every other column as text."""
+    """Customers with the roles found (id, email, signup date, consent, do-not-contact) and every other column as text.
+
+    Example::
+
+        customers, reader, notes = read_customers({"file": "crm_export.csv", "customer_id": "ClientNo"})
+    """
     raw = _read_csv(spec, "customers")
     roles, notes = resolve_columns("customers", spec, raw.columns)
     reader = _Reader("customers", raw, bad_row_limit)
@@ -440,7 +450,12 @@ def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFram
 
 
 def read_products(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, _Reader, list[str]]:
-    """Products: id, and name, category and unit cost where mapped."""
+    """Products: id, and name, category and unit cost where mapped.
+
+    Example::
+
+        products, reader, notes = read_products({"file": "catalogue.csv", "category": "Department"})
+    """
     raw = _read_csv(spec, "products")
     roles, notes = resolve_columns("products", spec, raw.columns)
     reader = _Reader("products", raw, bad_row_limit)
@@ -455,7 +470,12 @@ def read_products(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
 
 
 def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, _Reader, list[str]]:
-    """Browsing events: customer, timestamp, event type (your own types), and product and category where mapped."""
+    """Browsing events: customer, timestamp, event type (your own types), and product and category where mapped.
+
+    Example::
+
+        events, reader, notes = read_events({"file": "web_events.csv", "event_type": "action"})
+    """
     raw = _read_csv(spec, "events")
     roles, notes = resolve_columns("events", spec, raw.columns)
     reader = _Reader("events", raw, bad_row_limit)
@@ -487,6 +507,11 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
     arms by default). Rows of arms not chosen are excluded and reported.
     Without a customer id column, rows are numbered (the table then stands
     alone: it cannot be joined to orders).
+
+    Example::
+
+        campaign, reader, notes = read_campaign({"file": "test.csv", "arm": "segment", "control_arm": "No E-Mail",
+                                                 "outcomes": ["visit", "conversion", "spend"]})
     """
     raw = _read_csv(spec, "campaign")
     roles, notes = resolve_columns("campaign", spec, raw.columns)
@@ -561,8 +586,10 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
             notes += found_notes
     if "products" in tables:
         products = tables["products"]
-    day = orders["order_ts"].max() if as_of is None and "as_of" not in settings else pd.Timestamp(as_of or settings["as_of"])
-    as_of = pd.Timestamp(day).normalize()
+    if as_of is None and "as_of" not in settings:
+        as_of = orders["order_ts"].max().normalize()
+        notes.append(f"data: no as_of date set; recency is measured from the last order's day, {as_of.date()}")
+    as_of = pd.Timestamp(as_of if as_of is not None else settings["as_of"]).normalize()
     reader.exclude(f"dated after the as-of date {as_of.date()}", (orders["order_ts"] >= as_of + pd.Timedelta(days=1)).to_numpy())
     if "events" in tables:
         readers["events"].exclude(f"dated after the as-of date {as_of.date()}",
@@ -585,8 +612,14 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
         for table in ("orders", "events", "campaign"):
             frame = orders if table == "orders" else tables.get(table)
             if frame is not None and (table != "campaign" or frame.attrs.get("has_ids", True)):
-                readers[table].exclude("customer id not in the customers file",
-                                       frame["customer_id"].notna() & ~frame["customer_id"].isin(known))
+                unknown = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
+                if unknown.mean() > 0.5:  # most rows not joining is a mapping problem, not a data one
+                    raise DataContractError(table, mapping[table].get("customer_id", "customer_id"),
+                                            f"{unknown.mean():.0%} of the rows name a customer id that is not in the "
+                                            f"customers file (e.g. {frame.loc[unknown, 'customer_id'].head(3).tolist()}; "
+                                            f"the customers file has e.g. {sorted(known, key=str)[:3]}): is the right "
+                                            "column mapped, in the same form?", frame.loc[unknown, "customer_id"].astype(str))
+                readers[table].exclude("customer id not in the customers file", unknown)
     if products is not None and "products" in tables:
         readers["orders"].exclude("product id not in the products file",
                                   orders["product_id"].notna() & ~orders["product_id"].isin(set(products["product_id"])))
@@ -674,6 +707,10 @@ def invoice_lines_from(world: World, postage_share: float = 0.05, guest_share: f
     ``unreadable_dates`` lines with a date no format reads are added. Customer
     ids are written as spreadsheets do ("4485.0"); the unit price is the price
     paid (after discount).
+
+    Example::
+
+        invoice_lines_from(load_world()).head()     # InvoiceNo, StockCode, ..., CustomerID, Country
     """
     rng = np.random.default_rng(seed)
     orders = world.orders
@@ -708,7 +745,12 @@ def invoice_lines_from(world: World, postage_share: float = 0.05, guest_share: f
 
 
 def transactions_from(world: World) -> pd.DataFrame:
-    """The sample's orders as a bare transaction log: one row per order and status, customer, day and net amount."""
+    """The sample's orders as a bare transaction log: one row per order and status, customer, day and net amount.
+
+    Example::
+
+        transactions_from(load_world()).columns.tolist()    # ['customer', 'date', 'amount']
+    """
     from .sales import net_line_value
 
     orders = world.orders

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,6 +137,10 @@ def needs_features(table: pd.DataFrame) -> pd.DataFrame:
     they are left out (as in lesson 03); order value, returns and rhythm stay,
     with categories, channels and browsing where the data has them (counts on
     a log scale).
+
+    Example::
+
+        needs_features(behaviour_features(world, world.as_of)).columns
     """
     parts = [np.log1p(table[["aov"]].clip(lower=0)), table[["return_share", "days_between_orders"]],
              table.filter(like="cat: "), table.filter(like="channel_"), np.log1p(table.filter(regex=r"^browse_.*_180d$"))]
@@ -149,6 +154,10 @@ def export_salt(world: World) -> str | None:
     only, a demo salt stands in when it is unset, so the lesson runs as it
     is; on your data, no variable means no audience files (a salt written
     into a notebook or a mapping is not a secret).
+
+    Example::
+
+        run_pipeline(world, salt=export_salt(world), audience_folder="output/audiences")
     """
     spec = world.meta.get("mapping", {}).get("audiences", {})
     salt = os.environ.get(spec.get("salt_env", "KIT_EXPORT_SALT"))
@@ -346,6 +355,11 @@ def audience_cells_from(segments: pd.DataFrame, customers: pd.DataFrame, spec: d
     Returns the cells (ready for ``export_audiences``) and a table of every
     chosen segment with its members, how many may be contacted and, when left
     out, why.
+
+    Example::
+
+        cells, left_out = audience_cells_from(result.customers, world.customers,
+                                              {"segments": ["at risk"], "channel": "email"})
     """
     scheme, channel = spec.get("scheme", "rfm_segment"), spec.get("channel", "email")
     if scheme not in segments.columns:
@@ -379,6 +393,10 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     """Save the run: segments per customer, the validation report and excluded rows, migration, effects, a summary.
 
     Returns the files written (audience files are written by the run itself).
+
+    Example::
+
+        write_outputs(run_pipeline(world), "output/run")    # segments.csv, summary.json, ...
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -419,7 +437,12 @@ def _plain(value):
 
 def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
     """Execute lesson 09 headless on a mapping (papermill convention: parameters go after the cell tagged
-    ``parameters``) and save the executed notebook in ``out``; the lesson writes its results there too."""
+    ``parameters``) and save the executed notebook in ``out``; the lesson writes its results there too.
+
+    Example::
+
+        run_lesson("my_mapping.toml", "output/run")    # output/run/09_template_bring_your_own_data.ipynb
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -458,18 +481,27 @@ def main(argv: list[str] | None = None) -> int:
         steps = ["reading and validating", "RFM scores, segments and lifecycle", "micro-segments", "churn risk",
                  "migration and drift", "campaign effects", "audiences", "writing results"]
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(steps), disable=args.quiet, unit="step", file=sys.stderr)
+        bar = tqdm(total=len(steps), disable=args.quiet, unit="step", file=sys.stderr, desc=steps[0])
+        seconds: dict[str, float] = {}
+        started = [steps[0], time.perf_counter()]
 
-        def progress(step: str) -> None:
-            bar.set_description(step)
+        def progress(step: str | None) -> None:
+            """Close the running step (its time goes to run_log.json) and start the next."""
+            now = time.perf_counter()
+            seconds[started[0]] = round(now - started[1], 1)
+            started[:] = [step, now]
             bar.update(1)
+            if step:
+                bar.set_description(step)
 
-        bar.set_description(steps[0])
         world = load_own_data(args.mapping, as_of=args.as_of)
         result = run_pipeline(world, salt=export_salt(world), audience_folder=Path(args.out) / "audiences", progress=progress)
         progress(steps[-1])
         write_outputs(result, args.out)
+        progress(None)
         bar.close()
+        log = {"mapping": str(Path(args.mapping).resolve()), "seconds": seconds, "total_seconds": round(sum(seconds.values()), 1)}
+        (Path(args.out) / "run_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     except (DataContractError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

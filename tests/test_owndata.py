@@ -208,6 +208,25 @@ def test_orders_of_customers_not_in_the_customers_file_are_excluded(tmp_path):
     assert customer["signup_date"] == pd.Timestamp("2024-01-05")  # no signup date: the first order
 
 
+def test_ids_with_leading_zeros_stay_text_and_ids_that_do_not_join_are_refused(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n00123,2024-01-05,20\n123,2024-01-06,5\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"}})
+    assert world.orders["customer_id"].tolist() == ["00123", "123"]
+    assert any("no as_of date set" in note and "2024-01-06" in note for note in world.report.notes)
+    write(tmp_path, "c.csv", "customer_id\nC-1\nC-2\n")
+    with pytest.raises(DataContractError, match=r"table 'orders', column 'customer_id': 100% of the rows name a "
+                                                 r"customer id that is not in the customers file"):
+        load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"},
+                       "customers": {"file": str(tmp_path / "c.csv")}})
+
+
+def test_a_product_takes_its_most_frequent_description(tmp_path):
+    rows = INVOICES + "536390,85123A,CREAM HANGING HEART,1,12/3/2010 12:00,2.55,17850.0,United Kingdom\n"
+    world = load_own_data(invoice_mapping(tmp_path, rows=rows))
+    names = world.products.set_index("product_id")["name"]
+    assert names["85123A"] == "WHITE HANGING HEART" and names["71053"] == "WHITE METAL LANTERN"
+
+
 # --------------------------------------------------------------------------- campaigns with several arms
 def test_a_campaign_with_several_arms_compares_the_chosen_ones(tmp_path):
     rng = np.random.default_rng(0)
