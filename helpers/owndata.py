@@ -211,11 +211,36 @@ def resolve_columns(section: str, spec: dict, columns, table: str | None = None)
 
 # --------------------------------------------------------------------------- reading values
 class _Reader:
-    """Reads one table's columns, collecting rows to exclude (unreadable values) with their reason."""
+    """Reads one table's columns, collecting rows to exclude (unreadable values) with their reason.
+
+    Every column is factorized once and each *distinct* value is tidied and
+    parsed once, then spread back to the rows: exports repeat their values a
+    lot (dates, prices, codes), which makes this fast on ten million lines.
+    """
 
     def __init__(self, table: str, raw: pd.DataFrame, bad_row_limit: float):
         self.table, self.raw, self.limit = table, raw, bad_row_limit
         self.reasons: list[tuple[str, pd.Series]] = []
+        self._distinct: dict[str, tuple[np.ndarray, pd.Series]] = {}
+
+    def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """Row -> position of its value, and the distinct values stripped (empty -> NaN; the last one is NaN for
+        empty cells)."""
+        if column not in self._distinct:
+            codes, uniques = pd.factorize(self.raw[column])
+            values = pd.Series(np.append(np.asarray(uniques, dtype=object), np.nan), dtype=object)
+            self._distinct[column] = (np.where(codes < 0, len(uniques), codes), values.str.strip().replace("", np.nan))
+        return self._distinct[column]
+
+    def spread(self, column: str, per_value) -> np.ndarray:
+        """A result computed per distinct value (in the order of ``distinct``), one per row."""
+        row_of, _ = self.distinct(column)
+        return np.asarray(per_value)[row_of]
+
+    def duplicated(self) -> np.ndarray:
+        """Rows identical to an earlier row in every column of the file."""
+        codes = pd.DataFrame({i: self.distinct(c)[0] for i, c in enumerate(self.raw.columns)})
+        return codes.duplicated(keep="first").to_numpy()
 
     def exclude(self, reason: str, mask) -> None:
         self.reasons.append((reason, pd.Series(np.asarray(mask, bool), index=self.raw.index)))
@@ -232,49 +257,55 @@ class _Reader:
                                     self.raw.loc[mask, column])
         self.exclude(f"{what} in column '{column}'", mask)
 
-    def text(self, column: str) -> pd.Series:
-        return self.raw[column].str.strip().replace("", np.nan)
+    def text(self, column: str, transform=None) -> pd.Series:
+        """The column's text, stripped (empty -> NaN); ``transform`` (e.g. ``str.lower``) is applied per distinct value."""
+        values = self.distinct(column)[1]
+        if transform is not None:
+            values = values.map(transform, na_action="ignore")
+        return pd.Series(self.spread(column, values.to_numpy(object)), index=self.raw.index, dtype=object)
 
     def ids(self, column: str) -> pd.Series:
         """Ids as whole numbers when every id is one (also "17850.0" from spreadsheets), else as text."""
-        values = self.text(column)
+        values = self.distinct(column)[1]
         numbers = pd.to_numeric(values, errors="coerce")
         present = values.notna()
         leading_zero = values.str.match(r"0\d", na=False).any()  # "00123" and "123" must stay two ids
         if present.any() and not leading_zero and numbers[present].notna().all() and (numbers[present] % 1 == 0).all():
-            return numbers.astype("Int64")
-        return values
+            return pd.Series(self.spread(column, numbers.to_numpy(float)), index=self.raw.index).astype("Int64")
+        return self.text(column)
 
     def numbers(self, column: str, decimal: str = ".") -> pd.Series:
-        values = self.text(column)
+        values = self.distinct(column)[1]
         thousands = "." if decimal == "," else ","
         # a separator is dropped only where it groups thousands ("1,234.50"); "12,50" with decimal "." stays unreadable
         grouped = values.str.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d*)?", na=False)
         cleaned = values.where(~grouped, values.str.replace(thousands, "", regex=False))
         if decimal == ",":
             cleaned = cleaned.where(cleaned.str.count(r"\.").fillna(0) == 0).str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(cleaned, errors="coerce")
-        self.unreadable(column, (numbers.isna() & values.notna()).to_numpy() | values.isna().to_numpy(),
-                        "empty or unreadable numbers", f"is decimal = \"{',' if decimal == '.' else '.'}\" needed?")
-        return numbers.astype("float64")
+        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        self.unreadable(column, self.spread(column, numbers.isna().to_numpy()), "empty or unreadable numbers",
+                        f"is decimal = \"{',' if decimal == '.' else '.'}\" needed?")
+        return pd.Series(self.spread(column, numbers.to_numpy()), index=self.raw.index)
 
     def flags(self, column: str) -> pd.Series:
-        lowered = self.text(column).str.lower()
-        known = lowered.isin(TRUE_WORDS | FALSE_WORDS)
+        lowered = self.distinct(column)[1].str.lower()
+        known = self.spread(column, lowered.isin(TRUE_WORDS | FALSE_WORDS).to_numpy())
         if not known.all():
             raise DataContractError(self.table, column, "expected true/false (or yes/no, 1/0)", self.raw.loc[~known, column])
-        return lowered.isin(TRUE_WORDS)
+        return pd.Series(self.spread(column, lowered.isin(TRUE_WORDS).to_numpy()), index=self.raw.index)
+
+    def matches(self, column: str, test) -> np.ndarray:
+        """``test`` (a function of a Series of distinct stripped values, returning booleans) for every row."""
+        values = self.distinct(column)[1]
+        return self.spread(column, test(values.fillna("")).to_numpy(bool))
 
     def stamps(self, column: str, date_format: str | None) -> pd.Series:
-        values = self.text(column)
-        codes, distinct = pd.factorize(values)  # parse each distinct text once: fast on big exports
-        distinct = pd.Series(distinct, dtype="object")
-        fmt = date_format or _detect_format(distinct, self.table, column)
-        parsed = pd.to_datetime(distinct, format=fmt, errors="coerce")
+        values = self.distinct(column)[1]
+        fmt = date_format or _detect_format(values, self.table, column)
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_convert(None)
-        stamps = pd.Series(pd.DatetimeIndex(parsed).append(pd.DatetimeIndex([pd.NaT]))[np.where(codes < 0, len(distinct), codes)],
-                           index=self.raw.index).astype("datetime64[ns]")
+        stamps = pd.Series(self.spread(column, parsed.to_numpy(dtype="datetime64[ns]")), index=self.raw.index)
         self.unreadable(column, stamps.isna().to_numpy(), "empty or unreadable dates",
                         f"the format tried was {fmt!r}: set date_format = \"...\" (e.g. \"%d/%m/%Y %H:%M\")")
         return stamps
@@ -349,10 +380,12 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines["unit_price"] = reader.numbers(roles["unit_price"], decimal)
         lines["discount"] = reader.numbers(roles["discount"], decimal) if "discount" in roles else 0.0
         lines["status"] = _line_status(reader, spec, roles, lines, shape, notes)
-    lines["channel"] = reader.text(roles["channel"]).str.lower() if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
+    lines["channel"] = reader.text(roles["channel"], str.lower) if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
     if "country" in roles:
         lines["country"] = reader.text(roles["country"])
-    lines["line_number"] = lines.groupby("order_id", sort=False).cumcount() + 1
+    order_codes = (reader.distinct(roles["order_id"])[0] if "order_id" in roles
+                   else np.arange(len(lines)))  # a transaction log without ids: each row is an order
+    lines["line_number"] = pd.Series(order_codes, index=lines.index).groupby(order_codes).cumcount().to_numpy() + 1
     reader.exclude("no customer id (guest checkout)", lines["customer_id"].isna())
     products = None
     if shape != "transactions":
@@ -372,7 +405,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
 
 
 def _check_currency(reader: _Reader, column: str, declared: str | None) -> None:
-    codes = reader.text(column).str.upper()
+    codes = reader.text(column, str.upper)
     seen = codes.dropna().value_counts()
     if len(seen) > 1:
         minority = codes.isin(seen.index[1:]).to_numpy()
@@ -385,13 +418,13 @@ def _check_currency(reader: _Reader, column: str, declared: str | None) -> None:
 
 
 def _line_status(reader: _Reader, spec: dict, roles: dict, lines: pd.DataFrame, shape: str, notes: list) -> pd.Series:
-    quantity, order_id, raw = lines["quantity"], lines["order_id"].fillna(""), reader.raw
+    quantity, raw = lines["quantity"], reader.raw
     if "status" in roles:
         mapping = {str(k).lower(): v for k, v in spec.get("status_values", {s: s for s in STATUSES}).items()}
         wrong = [v for v in mapping.values() if v not in STATUSES]
         if wrong:
             raise MappingError("orders", "status_values", f"status_values may map to {list(STATUSES)} only, got {wrong}")
-        status = reader.text(roles["status"]).str.lower().map(mapping)
+        status = reader.text(roles["status"], str.lower).map(mapping)
         unknown = status.isna()
         if unknown.any():
             found = sorted(raw.loc[unknown, roles["status"]].dropna().unique().tolist())[:EXAMPLES]
@@ -400,16 +433,16 @@ def _line_status(reader: _Reader, spec: dict, roles: dict, lines: pd.DataFrame, 
                                     raw.loc[unknown, roles["status"]])
         return status
     prefix = spec.get("cancelled_prefix", "C" if shape == "invoice_lines" else "")
-    reversal = order_id.str.startswith(prefix).to_numpy() if prefix else np.zeros(len(lines), bool)
+    reversal = (reader.matches(roles["order_id"], lambda ids: ids.str.startswith(prefix)) if prefix
+                else np.zeros(len(lines), bool))
     negative = (quantity < 0).to_numpy()
     reader.exclude(f"invoice number starts with '{prefix}' (a cancellation) but the quantity is not negative",
                    reversal & ~negative & quantity.notna().to_numpy())
     reader.exclude("zero quantity", (quantity == 0).to_numpy())
     codes = spec.get("non_product_codes", list(NON_PRODUCT_CODES) if shape == "invoice_lines" else [])
-    code = lines["product_id"].fillna("").str.upper()
     for non_product in codes:
         reader.exclude(f"non-product line (code '{non_product}': postage, fees or manual entry)",
-                       (code == str(non_product).upper()).to_numpy())
+                       reader.matches(roles["product_id"], lambda ids, code=str(non_product).upper(): ids.str.upper() == code))
     reader.exclude("negative unit price (a bad-debt or accounting adjustment)", (lines["unit_price"] < 0).to_numpy())
     plain_negative = negative & ~reversal
     if plain_negative.any():
@@ -435,7 +468,7 @@ def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFram
     out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"])})
     reader.exclude("no customer id", out["customer_id"].isna())
     if "email" in roles:
-        out["email"] = reader.text(roles["email"]).str.lower()
+        out["email"] = reader.text(roles["email"], str.lower)
     if "signup_date" in roles:
         out["signup_date"] = reader.stamps(roles["signup_date"], spec.get("date_format")).dt.normalize()
     if "country" in roles:
@@ -481,7 +514,7 @@ def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, 
     reader = _Reader("events", raw, bad_row_limit)
     out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"]),
                         "event_ts": reader.stamps(roles["timestamp"], spec.get("date_format")),
-                        "event_type": reader.text(roles["event_type"]).str.lower()})
+                        "event_type": reader.text(roles["event_type"], str.lower)})
     for role in ("product_id", "category"):
         if role in roles:
             out[role] = reader.text(roles[role])
@@ -542,7 +575,7 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
                                f"{column!r} is not a column{_close(column, raw.columns)}; columns: {list(raw.columns)}")
     decimal = spec.get("decimal", ".")
     for column in outcomes:
-        lowered = reader.text(column).str.lower()
+        lowered = reader.text(column, str.lower)
         out[column] = (lowered.isin(TRUE_WORDS).astype(float) if lowered.dropna().isin(TRUE_WORDS | FALSE_WORDS).all()
                        and not lowered.dropna().isin({"0", "1"}).all() else reader.numbers(column, decimal))
     for column in spec.get("features", []):
@@ -601,7 +634,7 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
             notes.append(f"{table}: no id column, so identical rows are kept as separate rows (they cannot be told "
                          "from duplicates)")
             continue
-        readers[table].exclude("exact duplicate of an earlier row", readers[table].raw.duplicated(keep="first").to_numpy())
+        readers[table].exclude("exact duplicate of an earlier row", readers[table].duplicated())
     if "customers" in tables:
         clash = tables["customers"]["customer_id"].duplicated(keep=False) & ~readers["customers"].raw.duplicated(keep=False)
         if clash.any():
