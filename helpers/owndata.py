@@ -24,7 +24,7 @@ with a message naming the column and example rows.
 
 Example::
 
-    world = load_own_data("templates/mapping_invoices.toml")
+    world = load_own_data("templates/mapping.toml")
     print(world.report)                      # read, kept, repaired, excluded, by reason
 """
 from __future__ import annotations
@@ -43,6 +43,8 @@ SHAPES = ("invoice_lines", "order_lines", "transactions")
 STATUSES = ("completed", "returned", "cancelled")
 # Codes of non-product lines in common invoice exports: postage, carriage, manual entries, fees, discounts.
 NON_PRODUCT_CODES = ("POST", "DOT", "C2", "M", "BANK CHARGES", "AMAZONFEE", "D", "CRUK", "PADS", "S", "B", "ADJUST")
+# Placeholders that mean "no customer id" in real exports (compared lower-case); set missing_ids to change them.
+MISSING_IDS = ("guest", "anonymous", "unknown", "null", "none", "n/a", "na", "-")
 DATE_FORMATS = ("ISO8601", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                 "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 
@@ -88,11 +90,12 @@ ROLES = {  # table -> (required roles, optional roles)
 }
 SETTINGS = {  # keys of a section that are not column roles
     "orders": {"file", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes", "status_values",
-               "separator", "encoding"},
-    "customers": {"file", "date_format", "decimal", "separator", "encoding"},
+               "separator", "encoding", "missing_ids"},
+    "customers": {"file", "date_format", "decimal", "separator", "encoding", "missing_ids"},
     "products": {"file", "decimal", "separator", "encoding"},
-    "events": {"file", "date_format", "separator", "encoding"},
-    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "decimal", "separator", "encoding"},
+    "events": {"file", "date_format", "separator", "encoding", "missing_ids"},
+    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "decimal", "separator", "encoding",
+                 "missing_ids"},
     "data": {"as_of", "currency", "bad_row_limit"},
     "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "seed"},
     "audiences": {"segments", "scheme", "channel", "offer", "message", "min_audience", "control_share", "salt_env"},
@@ -116,8 +119,8 @@ def load_mapping(path: str | Path) -> dict:
 
     Example::
 
-        mapping = load_mapping("templates/mapping_invoices.toml")
-        mapping["orders"]["shape"]               # 'invoice_lines'
+        mapping = load_mapping("templates/mapping.toml")
+        mapping["orders"]["shape"]               # 'order_lines'
     """
     path = Path(path)
     try:
@@ -221,6 +224,7 @@ class _Reader:
     def __init__(self, table: str, raw: pd.DataFrame, bad_row_limit: float):
         self.table, self.raw, self.limit = table, raw, bad_row_limit
         self.reasons: list[tuple[str, pd.Series]] = []
+        self.notes: list[str] = []
         self._distinct: dict[str, tuple[np.ndarray, pd.Series]] = {}
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
@@ -264,15 +268,22 @@ class _Reader:
             values = values.map(transform, na_action="ignore")
         return pd.Series(self.spread(column, values.to_numpy(object)), index=self.raw.index, dtype=object)
 
-    def ids(self, column: str) -> pd.Series:
-        """Ids as whole numbers when every id is one (also "17850.0" from spreadsheets), else as text."""
+    def ids(self, column: str, missing=MISSING_IDS) -> pd.Series:
+        """Ids as whole numbers when every id is one that fits (up to 18 digits, no leading zero), else as text.
+
+        "17850.0" (an id that passed through a spreadsheet) is read as 17850;
+        placeholders such as "Guest" (``missing``) mean no id.
+        """
         values = self.distinct(column)[1]
-        numbers = pd.to_numeric(values, errors="coerce")
+        values = values.where(~values.str.lower().isin({str(m).lower() for m in missing}))
+        values = values.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
         present = values.notna()
-        leading_zero = values.str.match(r"0\d", na=False).any()  # "00123" and "123" must stay two ids
-        if present.any() and not leading_zero and numbers[present].notna().all() and (numbers[present] % 1 == 0).all():
-            return pd.Series(self.spread(column, numbers.to_numpy(float)), index=self.raw.index).astype("Int64")
-        return self.text(column)
+        if present.any() and values[present].str.fullmatch(r"[1-9]\d{0,17}|0").all():
+            numbers = pd.array(np.zeros(len(values), dtype="int64"), dtype="Int64")
+            numbers[present.to_numpy()] = pd.to_numeric(values[present]).to_numpy("int64")
+            numbers[~present.to_numpy()] = pd.NA
+            return pd.Series(numbers.take(self.distinct(column)[0]), index=self.raw.index)
+        return pd.Series(self.spread(column, values.to_numpy(object)), index=self.raw.index, dtype=object)
 
     def numbers(self, column: str, decimal: str = ".") -> pd.Series:
         values = self.distinct(column)[1]
@@ -287,12 +298,18 @@ class _Reader:
                         f"is decimal = \"{',' if decimal == '.' else '.'}\" needed?")
         return pd.Series(self.spread(column, numbers.to_numpy()), index=self.raw.index)
 
-    def flags(self, column: str) -> pd.Series:
+    def flags(self, column: str, empty: bool | None = None, meaning: str = "") -> pd.Series:
+        """True/false (yes/no, 1/0); an empty cell reads as ``empty`` (noted), or is refused when ``empty`` is None."""
         lowered = self.distinct(column)[1].str.lower()
-        known = self.spread(column, lowered.isin(TRUE_WORDS | FALSE_WORDS).to_numpy())
+        blank = self.spread(column, lowered.isna().to_numpy())
+        known = self.spread(column, lowered.isin(TRUE_WORDS | FALSE_WORDS).to_numpy()) | (blank & (empty is not None))
         if not known.all():
-            raise DataContractError(self.table, column, "expected true/false (or yes/no, 1/0)", self.raw.loc[~known, column])
-        return pd.Series(self.spread(column, lowered.isin(TRUE_WORDS).to_numpy()), index=self.raw.index)
+            raise DataContractError(self.table, column, "expected true/false (or yes/no, 1/0); empty or other values "
+                                    "found", self.raw.loc[~known, column].fillna("<empty>"))
+        if blank.any():
+            self.notes.append(f"{self.table}: {int(blank.sum())} empty cell(s) in '{column}' read as {meaning}")
+        return pd.Series(self.spread(column, lowered.isin(TRUE_WORDS).to_numpy()) | (blank & bool(empty)),
+                         index=self.raw.index)
 
     def matches(self, column: str, test) -> np.ndarray:
         """``test`` (a function of a Series of distinct stripped values, returning booleans) for every row."""
@@ -302,9 +319,10 @@ class _Reader:
     def stamps(self, column: str, date_format: str | None) -> pd.Series:
         values = self.distinct(column)[1]
         fmt = date_format or _detect_format(values, self.table, column)
-        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(None)
+        if not date_format:
+            self.notes.append(f"{self.table}: column '{column}' read with date format '{fmt}' (detected)")
+        # times with a UTC offset (even two, across a daylight-saving change) become UTC; times without stay as written
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=True).dt.tz_convert(None)
         stamps = pd.Series(self.spread(column, parsed.to_numpy(dtype="datetime64[ns]")), index=self.raw.index)
         self.unreadable(column, stamps.isna().to_numpy(), "empty or unreadable dates",
                         f"the format tried was {fmt!r}: set date_format = \"...\" (e.g. \"%d/%m/%Y %H:%M\")")
@@ -313,10 +331,11 @@ class _Reader:
 
 def _detect_format(distinct: pd.Series, table: str, column: str) -> str:
     """The one date format that reads (nearly) every value; an error when none does or when it is ambiguous."""
-    sample = distinct.dropna().head(5000)
+    sample = distinct.dropna()
+    sample = sample.sample(5000, random_state=0) if len(sample) > 5000 else sample  # from the whole file
     if sample.empty:
         return "ISO8601"
-    readable = {fmt: pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean() for fmt in DATE_FORMATS}
+    readable = {fmt: pd.to_datetime(sample, format=fmt, errors="coerce", utc=True).notna().mean() for fmt in DATE_FORMATS}
     best = max(readable.values())
     fits = [fmt for fmt, share in readable.items() if share == best]
     if best < 0.9:
@@ -332,10 +351,17 @@ def _read_csv(spec: dict, table: str) -> pd.DataFrame:
     path = Path(spec["file"])
     if not path.exists():
         raise MappingError(table, "file", f"no file at {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=spec.get("separator", ","),
-                        encoding=spec.get("encoding", "utf-8"))
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=spec.get("separator", ","),
+                            encoding=spec.get("encoding", "utf-8"))
+    except UnicodeDecodeError:
+        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an older "
+                           f"system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
     if frame.empty:
         raise DataContractError(table, None, f"{path.name} has no data rows")
+    if frame.shape[1] == 1 and (found := [sep for sep in (";", "\t", "|") if sep in frame.columns[0]]):
+        raise MappingError(table, "separator", f"{path.name} was read as one column {frame.columns[0]!r}: "
+                           f"set separator = {found[0]!r} in [{table}]")
     return frame
 
 
@@ -360,7 +386,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
     reader = _Reader("orders", raw, bad_row_limit)
     decimal = spec.get("decimal", ".")
     lines = pd.DataFrame(index=raw.index)
-    lines["customer_id"] = reader.ids(roles["customer_id"])
+    lines["customer_id"] = reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
     lines["order_ts"] = reader.stamps(roles["timestamp"], spec.get("date_format"))
     if "currency_column" in roles:
         _check_currency(reader, roles["currency_column"], currency)
@@ -372,6 +398,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines["unit_price"] = amount.abs()
         lines["discount"] = 0.0
         lines["status"] = np.where(amount < 0, "returned", "completed")
+        reader.exclude("zero amount", (amount == 0).to_numpy())
         notes.append("orders: a transaction log has no products, so category and margin features are not available")
     else:
         lines["order_id"] = reader.text(roles["order_id"])
@@ -379,7 +406,19 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines["quantity"] = reader.numbers(roles["quantity"], decimal)
         lines["unit_price"] = reader.numbers(roles["unit_price"], decimal)
         lines["discount"] = reader.numbers(roles["discount"], decimal) if "discount" in roles else 0.0
+        if "discount" in roles:
+            outside = ~lines["discount"].between(0, 1) & lines["discount"].notna()
+            if outside.any():
+                raise DataContractError("orders", roles["discount"], "expected a share of the price between 0 and 1 "
+                                        "(0.2 = 20% off); an amount or a percentage would make revenue wrong: convert "
+                                        "it, or set discount = \"\" if unit prices are already net", raw.loc[outside, roles["discount"]])
         lines["status"] = _line_status(reader, spec, roles, lines, shape, notes)
+        reader.exclude("zero quantity", (lines["quantity"] == 0).to_numpy())
+        flipped = ((lines["status"] == "returned") & (lines["quantity"] > 0)).to_numpy()
+        if flipped.any():  # a return row may be written with a positive quantity; its value must still be negative
+            lines.loc[flipped, "quantity"] = -lines.loc[flipped, "quantity"]
+            notes.append(f"orders: {int(flipped.sum()):,} returned line(s) had a positive quantity: counted as "
+                         "returns (negative quantity)")
     lines["channel"] = reader.text(roles["channel"], str.lower) if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
     if "country" in roles:
         lines["country"] = reader.text(roles["country"])
@@ -424,8 +463,11 @@ def _line_status(reader: _Reader, spec: dict, roles: dict, lines: pd.DataFrame, 
         wrong = [v for v in mapping.values() if v not in STATUSES]
         if wrong:
             raise MappingError("orders", "status_values", f"status_values may map to {list(STATUSES)} only, got {wrong}")
-        status = reader.text(roles["status"], str.lower).map(mapping)
-        unknown = status.isna()
+        text = reader.text(roles["status"], str.lower)
+        status = text.map(mapping)
+        reader.unreadable(roles["status"], text.isna().to_numpy(), "empty values",
+                          "fill in the status, or map the column to \"\" if there is none")
+        unknown = status.isna() & text.notna()
         if unknown.any():
             found = sorted(raw.loc[unknown, roles["status"]].dropna().unique().tolist())[:EXAMPLES]
             raise DataContractError("orders", roles["status"], f"status value(s) {found} are not in status_values "
@@ -438,7 +480,6 @@ def _line_status(reader: _Reader, spec: dict, roles: dict, lines: pd.DataFrame, 
     negative = (quantity < 0).to_numpy()
     reader.exclude(f"invoice number starts with '{prefix}' (a cancellation) but the quantity is not negative",
                    reversal & ~negative & quantity.notna().to_numpy())
-    reader.exclude("zero quantity", (quantity == 0).to_numpy())
     codes = spec.get("non_product_codes", list(NON_PRODUCT_CODES) if shape == "invoice_lines" else [])
     for non_product in codes:
         reader.exclude(f"non-product line (code '{non_product}': postage, fees or manual entry)",
@@ -465,7 +506,7 @@ def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFram
     raw = _read_csv(spec, "customers")
     roles, notes = resolve_columns("customers", spec, raw.columns)
     reader = _Reader("customers", raw, bad_row_limit)
-    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"])})
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))})
     reader.exclude("no customer id", out["customer_id"].isna())
     if "email" in roles:
         out["email"] = reader.text(roles["email"], str.lower)
@@ -473,9 +514,11 @@ def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFram
         out["signup_date"] = reader.stamps(roles["signup_date"], spec.get("date_format")).dt.normalize()
     if "country" in roles:
         out["country"] = reader.text(roles["country"])
-    for flag in ("consent_email", "consent_sms", "consent_push", "do_not_contact"):
+    for flag in ("consent_email", "consent_sms", "consent_push"):  # no answer is no consent
         if flag in roles:
-            out[flag] = reader.flags(roles[flag])
+            out[flag] = reader.flags(roles[flag], empty=False, meaning="no consent")
+    if "do_not_contact" in roles:  # an empty opt-out is read the safe way
+        out["do_not_contact"] = reader.flags(roles["do_not_contact"], empty=True, meaning="do not contact")
     for column in raw.columns:
         if column not in roles.values() and column not in out.columns:
             out[column] = raw[column]
@@ -512,7 +555,7 @@ def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, 
     raw = _read_csv(spec, "events")
     roles, notes = resolve_columns("events", spec, raw.columns)
     reader = _Reader("events", raw, bad_row_limit)
-    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"]),
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS)),
                         "event_ts": reader.stamps(roles["timestamp"], spec.get("date_format")),
                         "event_type": reader.text(roles["event_type"], str.lower)})
     for role in ("product_id", "category"):
@@ -558,6 +601,8 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
             raise MappingError("campaign", "control_arm", f"set control_arm = \"...\" in [campaign]; arms: {arms}")
         notes.append(f"campaign: arm '{control}' taken as the control (auto-detected)")
     treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
+    if not treatments:
+        raise MappingError("campaign", "arm", f"column '{roles['arm']}' has one arm only ({arms}): nothing to compare")
     for name in (control, *treatments):
         if name not in arms:
             raise MappingError("campaign", "treatment_arms" if name != control else "control_arm",
@@ -566,7 +611,8 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
     if not outcomes:
         raise MappingError("campaign", "outcomes", "name the outcome columns to compare, e.g. outcomes = "
                            "[\"visit\", \"conversion\", \"spend\"]")
-    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"]) if "customer_id" in roles
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
+                        if "customer_id" in roles
                         else pd.Series(raw.index + 1, index=raw.index, dtype="Int64"),
                         "arm": arm})
     for column in (*outcomes, *spec.get("features", [])):
@@ -576,8 +622,12 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
     decimal = spec.get("decimal", ".")
     for column in outcomes:
         lowered = reader.text(column, str.lower)
-        out[column] = (lowered.isin(TRUE_WORDS).astype(float) if lowered.dropna().isin(TRUE_WORDS | FALSE_WORDS).all()
-                       and not lowered.dropna().isin({"0", "1"}).all() else reader.numbers(column, decimal))
+        if lowered.dropna().isin(TRUE_WORDS | FALSE_WORDS).all() and not lowered.dropna().isin({"0", "1"}).all():
+            reader.unreadable(column, lowered.isna().to_numpy(), "empty or unreadable values",
+                              "an outcome must be known for every row of the test")
+            out[column] = lowered.isin(TRUE_WORDS).astype(float)
+        else:
+            out[column] = reader.numbers(column, decimal)
     for column in spec.get("features", []):
         numbers = pd.to_numeric(reader.text(column), errors="coerce")
         out[column] = numbers if numbers.notna().sum() == reader.text(column).notna().sum() else reader.text(column)
@@ -599,7 +649,7 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
 
     Example::
 
-        world = load_own_data("templates/mapping_transactions.toml")
+        world = load_own_data("my_transactions_mapping.toml")
         world.meta["missing"]       # ['products', 'events', 'campaign', ...]
     """
     mapping = load_mapping(mapping) if not isinstance(mapping, dict) else check_mapping(mapping)
@@ -617,8 +667,7 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
         if table in mapping:
             tables[table], readers[table], found_notes = read(mapping[table], limit)
             notes += found_notes
-    if "products" in tables:
-        products = tables["products"]
+    _same_id_type(orders, tables)
     if as_of is None and "as_of" not in settings:
         as_of = orders["order_ts"].max().normalize()
         notes.append(f"data: no as_of date set; recency is measured from the last order's day, {as_of.date()}")
@@ -635,30 +684,35 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
                          "from duplicates)")
             continue
         readers[table].exclude("exact duplicate of an earlier row", readers[table].duplicated())
+    for table, key in (("customers", "customer_id"), ("products", "product_id")):
+        if table in tables:  # a key may repeat only on exact duplicates (left out above)
+            ids = tables[table][key]
+            clash = ids.notna() & ids.duplicated(keep=False) & ~readers[table].raw.duplicated(keep=False)
+            if clash.any():
+                raise DataContractError(table, mapping[table].get(key, key), f"the same {key.replace('_', ' ')} "
+                                        "appears on rows with different content", ids[clash].astype(str))
     if "customers" in tables:
-        clash = tables["customers"]["customer_id"].duplicated(keep=False) & ~readers["customers"].raw.duplicated(keep=False)
-        if clash.any():
-            raise DataContractError("customers", mapping["customers"].get("customer_id", "customer_id"),
-                                    "the same customer id appears on rows with different content",
-                                    tables["customers"].loc[clash, "customer_id"].astype(str))
         known = set(tables["customers"]["customer_id"].dropna())
         for table in ("orders", "events", "campaign"):
             frame = orders if table == "orders" else tables.get(table)
             if frame is not None and (table != "campaign" or frame.attrs.get("has_ids", True)):
-                unknown = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
-                if unknown.mean() > 0.5:  # most rows not joining is a mapping problem, not a data one
-                    raise DataContractError(table, mapping[table].get("customer_id", "customer_id"),
-                                            f"{unknown.mean():.0%} of the rows name a customer id that is not in the "
-                                            f"customers file (e.g. {frame.loc[unknown, 'customer_id'].head(3).tolist()}; "
-                                            f"the customers file has e.g. {sorted(known, key=str)[:3]}): is the right "
-                                            "column mapped, in the same form?", frame.loc[unknown, "customer_id"].astype(str))
-                readers[table].exclude("customer id not in the customers file", unknown)
-    if products is not None and "products" in tables:
-        readers["orders"].exclude("product id not in the products file",
-                                  orders["product_id"].notna() & ~orders["product_id"].isin(set(products["product_id"])))
+                _exclude_unjoined(readers[table], frame["customer_id"], known, "customer id", "customers",
+                                  mapping[table].get("customer_id", "customer_id"))
+    if "products" in tables:
+        _exclude_unjoined(readers["orders"], orders["product_id"], set(tables["products"]["product_id"].dropna()),
+                          "product id", "products", mapping["orders"].get("product_id", "product_id"))
     clean = {"orders": _apply(readers["orders"], orders, report)}
     for table, frame in tables.items():
         clean[table] = _apply(readers[table], frame, report)
+    if clean["orders"].empty:
+        reasons = report.actions().query("table == 'orders'")
+        top = "; ".join(f"{r.rows:,} {r.reason}" for r in reasons.itertuples())
+        raise DataContractError("orders", None, f"no order lines are left after validation ({top}); see the "
+                                "mapping, the as_of date and the files")
+    if "products" in clean:
+        products = clean["products"]
+    for found in readers.values():
+        notes += found.notes
     if "customers" not in clean:
         first = clean["orders"].groupby("customer_id")["order_ts"].min().dt.normalize()
         customers = first.rename("signup_date").reset_index()
@@ -680,6 +734,27 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
     return World(customers=clean["customers"].sort_values("customer_id", kind="stable").reset_index(drop=True),
                  products=products, orders=clean["orders"], events=clean.get("events"), campaign=clean.get("campaign"),
                  report=report, meta=meta)
+
+
+def _same_id_type(orders: pd.DataFrame, tables: dict) -> None:
+    """Customer ids read as numbers in one file and as text in another (one "TEST" row) are all made text."""
+    frames = [orders, *(f for f in tables.values() if "customer_id" in f.columns)]
+    if any(f["customer_id"].dtype == object for f in frames):
+        for frame in frames:
+            if frame["customer_id"].dtype != object:
+                ids = frame["customer_id"]
+                frame["customer_id"] = ids.astype(object).where(ids.notna()).map(str, na_action="ignore")
+
+
+def _exclude_unjoined(reader: _Reader, ids: pd.Series, known: set, what: str, target: str, column: str) -> None:
+    """Rows naming an id the target file lacks are left out (reported); most of them failing is a mapping error."""
+    unknown = ids.notna() & ~ids.isin(known)
+    if unknown.mean() > 0.5:
+        raise DataContractError(reader.table, column, f"{unknown.mean():.0%} of the rows name a {what} that is not in "
+                                f"the {target} file (e.g. {ids[unknown].head(3).tolist()}; the {target} file has e.g. "
+                                f"{sorted(known, key=str)[:3]}): is the right column mapped, in the same form?",
+                                ids[unknown].astype(str))
+    reader.exclude(f"{what} not in the {target} file", unknown.to_numpy())
 
 
 def _apply(reader: _Reader, frame: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:

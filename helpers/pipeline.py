@@ -10,8 +10,8 @@ support is skipped and said plainly (:func:`capabilities`).
 
 Headless, for a scheduler::
 
-    python -m helpers.pipeline templates/mapping_invoices.toml --out output/run
-    python -m helpers.pipeline templates/mapping_sample.toml --out output/run --notebook
+    python -m helpers.pipeline templates/mapping.toml --out output/run
+    python -m helpers.pipeline my_mapping.toml --out output/run --notebook
 
 The exit code is 0 on success, 2 on input the kit cannot read (the message
 names the file, column and rows), 1 on anything else.
@@ -45,6 +45,7 @@ LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
 SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
+MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
 DEMO_SALT = "demo-salt-for-the-kit-sample-only"
 # parts of the pipeline that a data set may not support, and the result tables that come from them
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
@@ -59,7 +60,7 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
 
     Example::
 
-        capabilities(load_own_data("templates/mapping_transactions.toml"))
+        capabilities(load_own_data("my_transactions_mapping.toml"))
     """
     orders, customers = world.orders, world.customers
     history = (orders["order_ts"].max() - orders["order_ts"].min()).days if len(orders) else 0
@@ -227,7 +228,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
 
     Example::
 
-        result = run_pipeline(load_own_data("templates/mapping_sample.toml"))
+        result = run_pipeline(load_own_data("templates/mapping.toml"))
         result.segment_sizes("micro_segment")
     """
     mapping = world.meta.get("mapping", {})
@@ -254,13 +255,23 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     customers["micro_segment"] = micro.labels
 
     say("churn risk")
-    horizon = settings["churn_horizon_days"]
+    horizon, evaluation = settings["churn_horizon_days"], None
     if able.loc[CHURN, "available"]:
         test_cutoff = as_of - pd.Timedelta(days=horizon)
         train_cutoff = test_cutoff - pd.Timedelta(days=horizon)
-        evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
-                                      buyers_only=True, seed=settings["seed"], features=behaviour_features,
-                                      max_train_rows=MAX_TRAIN_ROWS)
+        try:
+            evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
+                                          buyers_only=True, seed=settings["seed"], features=behaviour_features,
+                                          max_train_rows=MAX_TRAIN_ROWS)
+        except ValueError as error:  # e.g. everyone churned in the training window: nothing to learn
+            evaluation = None
+            result.skipped.append((CHURN, str(error)))
+        if evaluation is not None and not evaluation.metrics["auc"] >= MIN_CHURN_AUC:
+            result.skipped.append((CHURN, f"the model ranked customers no better than guessing on the later period "
+                                          f"(AUC {evaluation.metrics['auc']}, below {MIN_CHURN_AUC}): no scores written"))
+            result.churn_metrics = {"judged_on_cutoff": str(test_cutoff.date()), **evaluation.metrics}
+            evaluation = None
+    if able.loc[CHURN, "available"] and evaluation is not None:
         active = table.index[(table["recency_days"] <= 365).to_numpy()]
         probability = pd.Series(evaluation.model.predict_proba(table.loc[active, evaluation.model.feature_names_in_])[:, 1],
                                 index=active)
@@ -366,7 +377,9 @@ def audience_cells_from(segments: pd.DataFrame, customers: pd.DataFrame, spec: d
         raise DataContractError("audiences", "scheme", f"no segment scheme {scheme!r}; choose one of "
                                 f"{[c for c in segments.columns if segments[c].dtype == object or c.endswith('_segment')]}")
     chosen = spec.get("segments", [])
-    known = set(segments[scheme].dropna().astype(str))
+    column = segments[scheme]
+    known = set(map(str, column.cat.categories)) if isinstance(column.dtype, pd.CategoricalDtype) else set()
+    known |= set(column.dropna().astype(str))  # a segment of the scheme may have no members this run
     unknown = [s for s in chosen if s not in known]
     if unknown:
         raise DataContractError("audiences", "segments", f"segment(s) {unknown} are not in {scheme}; "
@@ -416,11 +429,7 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     save(result.campaign_effects, "campaign_effects.csv")
     save(result.audiences_left_out, "audience_segments.csv")
     report = result.world.report
-    (folder / "validation_report.txt").write_text(str(report) + "\n", encoding="utf-8")
-    written.append(folder / "validation_report.txt")
-    for table, rows in report.excluded.items():
-        if len(rows):
-            save(rows, f"excluded_{table}.csv", index=False)
+    written += write_report(result.world, folder)
     summary = {"as_of": str(result.world.as_of.date()), "customers": len(result.customers),
                "rows": report.summary().to_dict(orient="index"),
                "segments": result.customers["rfm_segment"].value_counts().sort_index().to_dict(),
@@ -431,6 +440,25 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     return written
 
 
+def write_report(world: World, folder: str | Path) -> list[Path]:
+    """The validation report and, per table, the rows left out with their reason and line (written first, so a
+    failing run still leaves them).
+
+    Example::
+
+        write_report(load_own_data("my_mapping.toml"), "output/run")   # validation_report.txt, excluded_orders.csv
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "validation_report.txt"]
+    written[0].write_text(str(world.report) + "\n", encoding="utf-8")
+    for table, rows in world.report.excluded.items():
+        if len(rows):
+            rows.to_csv(folder / f"excluded_{table}.csv", index=False)
+            written.append(folder / f"excluded_{table}.csv")
+    return written
+
+
 def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 
@@ -438,6 +466,7 @@ def _plain(value):
 def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
     """Execute lesson 09 headless on a mapping (papermill convention: parameters go after the cell tagged
     ``parameters``) and save the executed notebook in ``out``; the lesson writes its results there too.
+    The exercises are switched off (``EXERCISES = False``): a scheduled run has nobody to answer them.
 
     Example::
 
@@ -452,8 +481,8 @@ def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Pat
     position = next((i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])), None)
     if position is None:
         raise ValueError(f"{LESSON.name} has no cell tagged 'parameters'")
-    injected = nbformat.v4.new_code_cell(f"MAPPING = {str(Path(mapping).resolve())!r}\nOUTPUT = {str(out)!r}\n",
-                                         metadata={"tags": ["injected-parameters"]})
+    injected = nbformat.v4.new_code_cell(f"MAPPING = {str(Path(mapping).resolve())!r}\nOUTPUT = {str(out)!r}\n"
+                                         "EXERCISES = False\n", metadata={"tags": ["injected-parameters"]})
     injected.id = "injected-parameters"
     notebook.cells.insert(position + 1, injected)
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -467,7 +496,7 @@ def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Pat
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``python -m helpers.pipeline MAPPING --out FOLDER [--as-of DAY] [--notebook]``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0])
-    parser.add_argument("mapping", help="the mapping file (TOML), e.g. templates/mapping_invoices.toml")
+    parser.add_argument("mapping", help="the mapping file (TOML), e.g. templates/mapping.toml or your copy")
     parser.add_argument("--out", required=True, help="folder for segments, reports and audience files")
     parser.add_argument("--as-of", help="day to measure recency from (default: the mapping's, else the last order)")
     parser.add_argument("--notebook", action="store_true", help="run lesson 09 headless instead, saving the executed notebook")
@@ -495,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
                 bar.set_description(step)
 
         world = load_own_data(args.mapping, as_of=args.as_of)
+        write_report(world, args.out)
         result = run_pipeline(world, salt=export_salt(world), audience_folder=Path(args.out) / "audiences", progress=progress)
         progress(steps[-1])
         write_outputs(result, args.out)

@@ -278,3 +278,103 @@ def test_example_exports_read_back_with_their_mappings(small_world_dir, tmp_path
     assert net_line_value(transactions.orders).sum() == pytest.approx(kit_total, rel=1e-4)  # amounts rounded to cents per order
     guests = invoice_lines_from(world)["CustomerID"].isna()
     assert 0 < guests.mean() < 0.02
+
+
+# --------------------------------------------------------------------------- found by trying it as an analyst would
+def test_long_numeric_ids_stay_distinct_and_spreadsheet_ids_match_plain_ones(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n6001234567890123451,2024-01-05,1\n6001234567890123452,2024-01-05,2\n"
+          "17850.0,2024-01-06,3\nGuest,2024-01-06,4\n17850,2024-01-07,5\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"}})
+    ids = world.orders["customer_id"].tolist()
+    assert ids == ["6001234567890123451", "6001234567890123452", "17850", "17850"]   # text: one id is too long
+    assert world.report.excluded["orders"]["reason"].tolist() == ["no customer id (guest checkout)"]
+
+
+def test_text_ids_in_one_file_and_numbers_in_another_still_join(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n101,2024-01-05,1\n102,2024-01-05,2\n")
+    write(tmp_path, "c.csv", "customer_id\n101\n102\nTEST\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"},
+                           "customers": {"file": str(tmp_path / "c.csv")}})
+    assert world.orders["customer_id"].tolist() == ["101", "102"] and len(world.customers) == 3
+
+
+def test_returns_with_a_positive_quantity_count_as_returns_and_zero_quantities_are_left_out(tmp_path):
+    write(tmp_path, "o.csv", "order_id,customer_id,order_ts,product_id,quantity,unit_price,status\n"
+          "1,1,2024-01-01,P1,2,10,shipped\n1,1,2024-01-09,P1,1,10,Refunded\n2,1,2024-01-10,P1,0,10,shipped\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "o.csv"), "shape": "order_lines",
+                                      "status_values": {"shipped": "completed", "refunded": "returned"}}})
+    assert net_line_value(world.orders).sum() == 10.0
+    assert world.report.excluded["orders"]["reason"].tolist() == ["zero quantity"]
+    assert any("1 returned line(s) had a positive quantity" in note for note in world.report.notes)
+
+
+def test_a_discount_that_is_not_a_share_of_the_price_is_refused(tmp_path):
+    write(tmp_path, "o.csv", "order_id,customer_id,order_ts,product_id,quantity,unit_price,Discount\n"
+          "1,1,2024-01-01,P1,2,50,5.00\n2,1,2024-01-02,P1,1,40,0.1\n")
+    with pytest.raises(DataContractError, match=r"column 'Discount': .*share of the price between 0 and 1.*row 0: '5.00'"):
+        load_own_data({"orders": {"file": str(tmp_path / "o.csv"), "shape": "order_lines"}})
+
+
+def test_blank_yes_no_outcomes_are_left_out_not_read_as_no(tmp_path):
+    rows = ["arm,visit"] + [f"{a},{v}" for a, v in [("Email", "yes"), ("Email", ""), ("No E-Mail", "no"),
+                                                      ("No E-Mail", "yes")] * 50]
+    write(tmp_path, "c.csv", "\n".join(rows) + "\n")
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,2024-01-05,20\n")
+    world = load_own_data({"data": {"bad_row_limit": 0.5}, "orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"},
+                           "campaign": {"file": str(tmp_path / "c.csv"), "outcomes": ["visit"]}})
+    assert len(world.campaign) == 150 and world.campaign["visit"].notna().all()
+    assert "empty or unreadable values in column 'visit'" in set(world.report.excluded["campaign"]["reason"])
+
+
+def test_inputs_that_used_to_crash_get_a_clear_error(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,2024-01-05,20\n")
+    orders = {"file": str(tmp_path / "t.csv"), "shape": "transactions"}
+    write(tmp_path, "one.csv", "arm,visit\ncontrol,1\ncontrol,0\n")
+    with pytest.raises(MappingError, match=r"one arm only"):
+        load_own_data({"orders": orders, "campaign": {"file": str(tmp_path / "one.csv"), "outcomes": ["visit"]}})
+    (tmp_path / "latin.csv").write_bytes("customer_id,date,amount,note\n1,2024-01-05,20,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(MappingError, match=r"not UTF-8.*encoding = \"latin-1\""):
+        load_own_data({"orders": {**orders, "file": str(tmp_path / "latin.csv")}})
+    assert len(load_own_data({"orders": {**orders, "file": str(tmp_path / "latin.csv"), "encoding": "latin-1"}}).orders) == 1
+    write(tmp_path, "tz.csv", "customer_id,date,amount\n1,2024-03-30T10:00:00+01:00,20\n2,2024-04-01T10:00:00+02:00,5\n")
+    stamps = load_own_data({"orders": {**orders, "file": str(tmp_path / "tz.csv")}}).orders["order_ts"]
+    assert stamps.tolist() == [pd.Timestamp("2024-03-30 09:00"), pd.Timestamp("2024-04-01 08:00")]   # UTC
+    with pytest.raises(DataContractError, match=r"no order lines are left"):
+        load_own_data({"data": {"as_of": "2020-01-01"}, "orders": orders})
+    write(tmp_path, "semi.csv", "customer_id;date;amount\n1;2024-01-05;20\n")
+    with pytest.raises(MappingError, match=r"separator"):
+        load_own_data({"orders": {**orders, "file": str(tmp_path / "semi.csv")}})
+
+
+def test_a_products_file_with_duplicates_or_clashes(tmp_path):
+    write(tmp_path, "o.csv", "order_id,customer_id,order_ts,product_id,quantity,unit_price\n1,1,2024-01-01,A,1,10\n"
+          "2,1,2024-01-02,B,1,10\n")
+    orders = {"file": str(tmp_path / "o.csv"), "shape": "order_lines"}
+    write(tmp_path, "p.csv", "product_id,category\nA,Lamps\nA,Lamps\nB,Toys\n")
+    world = load_own_data({"orders": orders, "products": {"file": str(tmp_path / "p.csv")}})
+    assert world.products["product_id"].tolist() == ["A", "B"]
+    write(tmp_path, "p2.csv", "product_id,category\nA,Lamps\nA,Toys\nB,Toys\n")
+    with pytest.raises(DataContractError, match=r"table 'products', column 'product_id': the same product id"):
+        load_own_data({"orders": orders, "products": {"file": str(tmp_path / "p2.csv")}})
+    write(tmp_path, "p3.csv", "product_id,category\nA.0,Lamps\nB.0,Toys\n")
+    with pytest.raises(DataContractError, match=r"100% of the rows name a product id that is not in the products file"):
+        load_own_data({"orders": orders, "products": {"file": str(tmp_path / "p3.csv")}})
+
+
+def test_empty_consent_means_no_consent_and_empty_do_not_contact_means_do_not(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,2024-01-05,20\n2,2024-01-05,20\n")
+    write(tmp_path, "c.csv", "customer_id,consent_email,do_not_contact\n1,,no\n2,yes,\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"},
+                           "customers": {"file": str(tmp_path / "c.csv")}})
+    assert world.customers["consent_email"].tolist() == [False, True]
+    assert world.customers["do_not_contact"].tolist() == [False, True]
+    notes = " ".join(world.report.notes)
+    assert "1 empty cell(s) in 'consent_email' read as no consent" in notes
+    assert "1 empty cell(s) in 'do_not_contact' read as do not contact" in notes
+
+
+def test_zero_amounts_are_not_purchases_and_the_detected_date_format_is_reported(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,25/01/2024,20\n1,26/01/2024,0\n")
+    world = load_own_data({"data": {"bad_row_limit": 0.5}, "orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"}})
+    assert world.report.excluded["orders"]["reason"].tolist() == ["zero amount"]
+    assert any("date format '%d/%m/%Y' (detected)" in note for note in world.report.notes)

@@ -141,3 +141,39 @@ def test_lesson_09_runs_headless_on_an_export(exports, tmp_path, mapping):
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells)
     segments = pd.read_csv(tmp_path / "segments.csv")
     assert len(segments) == load_own_data(paths[mapping]).orders["customer_id"].nunique()
+
+
+def test_a_churn_window_where_everyone_churned_is_skipped_not_a_crash(tmp_path):
+    days = list(pd.date_range("2023-01-01", periods=300, freq="D")) + list(pd.date_range("2024-06-01", periods=60, freq="D"))
+    rows = pd.DataFrame({"customer_id": [1 + i % 50 for i in range(len(days))], "date": [d.strftime("%Y-%m-%d") for d in days],
+                         "amount": 10.0})
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    result = run_pipeline(load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"}}))
+    assert "one value only" in dict(result.skipped)["churn risk, validated on a later period"]
+    assert "churn_risk" not in result.customers.columns
+    assert result.table("churn_by_lifecycle").columns.tolist() == ["not available"]
+
+
+def test_a_chosen_segment_without_members_this_run_is_an_empty_cell_not_an_error():
+    from helpers.pipeline import audience_cells_from
+    names = ["champions", "lost"]
+    segments = pd.DataFrame({"rfm_segment": pd.Categorical(["champions"] * 3, categories=names)},
+                            index=pd.Index([1, 2, 3], name="customer_id"))
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "consent_email": True, "do_not_contact": False})
+    cells, left_out = audience_cells_from(segments, customers, {"segments": ["lost", "champions"], "min_audience": 2})
+    assert left_out.loc["lost"].tolist() == [0, 0, "fewer than 2 reachable"]
+    assert len(cells) == 3
+    with pytest.raises(ValueError, match=r"segment\(s\) \['gone'\] are not in rfm_segment"):
+        audience_cells_from(segments, customers, {"segments": ["gone"]})
+
+
+def test_the_command_line_writes_the_validation_report_even_when_the_analysis_fails(exports, tmp_path, monkeypatch):
+    import helpers.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("analysis failed")
+    monkeypatch.setattr(pipeline, "run_pipeline", broken)
+    _, paths = exports
+    with pytest.raises(RuntimeError):
+        main([str(paths["mapping_transactions.toml"]), "--out", str(tmp_path / "run"), "--quiet"])
+    assert (tmp_path / "run" / "validation_report.txt").read_text().startswith("Validation report")
