@@ -365,6 +365,13 @@ def _read_csv(spec: dict, table: str) -> pd.DataFrame:
     return frame
 
 
+def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None):
+    """The file of a section read as text, the column of each role, the notes so far, and a reader for it."""
+    raw = _read_csv(spec, section)
+    roles, notes = resolve_columns(section, spec, raw.columns, table)
+    return raw, roles, notes, _Reader(section, raw, bad_row_limit)
+
+
 # --------------------------------------------------------------------------- orders
 def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame | None, _Reader, list[str]]:
@@ -381,9 +388,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines, products, reader, notes = read_orders(load_mapping("templates/mapping.toml")["orders"])
     """
     shape = spec.get("shape", "invoice_lines")
-    raw = _read_csv(spec, "orders")
-    roles, notes = resolve_columns("orders", spec, raw.columns, shape)
-    reader = _Reader("orders", raw, bad_row_limit)
+    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape)
     decimal = spec.get("decimal", ".")
     lines = pd.DataFrame(index=raw.index)
     lines["customer_id"] = reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
@@ -503,9 +508,7 @@ def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFram
 
         customers, reader, notes = read_customers({"file": "crm_export.csv", "customer_id": "ClientNo"})
     """
-    raw = _read_csv(spec, "customers")
-    roles, notes = resolve_columns("customers", spec, raw.columns)
-    reader = _Reader("customers", raw, bad_row_limit)
+    raw, roles, notes, reader = _open(spec, "customers", bad_row_limit)
     out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))})
     reader.exclude("no customer id", out["customer_id"].isna())
     if "email" in roles:
@@ -532,9 +535,7 @@ def read_products(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
 
         products, reader, notes = read_products({"file": "catalogue.csv", "category": "Department"})
     """
-    raw = _read_csv(spec, "products")
-    roles, notes = resolve_columns("products", spec, raw.columns)
-    reader = _Reader("products", raw, bad_row_limit)
+    raw, roles, notes, reader = _open(spec, "products", bad_row_limit)
     out = pd.DataFrame({"product_id": reader.text(roles["product_id"])})
     if "product_name" in roles:
         out["name"] = reader.text(roles["product_name"])
@@ -552,9 +553,7 @@ def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, 
 
         events, reader, notes = read_events({"file": "web_events.csv", "event_type": "action"})
     """
-    raw = _read_csv(spec, "events")
-    roles, notes = resolve_columns("events", spec, raw.columns)
-    reader = _Reader("events", raw, bad_row_limit)
+    raw, roles, notes, reader = _open(spec, "events", bad_row_limit)
     out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS)),
                         "event_ts": reader.stamps(roles["timestamp"], spec.get("date_format")),
                         "event_type": reader.text(roles["event_type"], str.lower)})
@@ -589,9 +588,7 @@ def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame
         campaign, reader, notes = read_campaign({"file": "test.csv", "arm": "segment", "control_arm": "No E-Mail",
                                                  "outcomes": ["visit", "conversion", "spend"]})
     """
-    raw = _read_csv(spec, "campaign")
-    roles, notes = resolve_columns("campaign", spec, raw.columns)
-    reader = _Reader("campaign", raw, bad_row_limit)
+    raw, roles, notes, reader = _open(spec, "campaign", bad_row_limit)
     arm = reader.text(roles["arm"])
     arms = sorted(arm.dropna().unique().tolist())
     control = spec.get("control_arm")
