@@ -57,3 +57,31 @@ def test_lesson_shape_goals_exercises_recap(path):
     checks = set(re.findall(r"ex\.(q\d+)\.check\(answer_\d+\)", code))
     assert len(checks) >= 3, "a lesson needs at least three self-checking exercises"
     assert "today()" not in code and ".now()" not in code, "lessons use the fixed as-of date"
+
+
+def test_every_lesson_links_to_its_neighbours_and_the_index_at_top_and_bottom():
+    from sync_notebooks import INDEX_LINK
+    names = list(LESSONS)
+    for position, name in enumerate(names):
+        nb = _load(ROOT / "notebooks" / name)
+        top, bottom = "".join(nb["cells"][0]["source"]), "".join(nb["cells"][-1]["source"])
+        for bar in (top, bottom):
+            assert f"[course index]({INDEX_LINK})" in bar
+            neighbours = [n for n in names if f"({n})" in bar]
+            expected = names[max(position - 1, 0):position] + names[position + 1:position + 2]
+            assert neighbours == expected, (name, neighbours)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "#the-lessons" in INDEX_LINK and "\n## The lessons\n" in readme
+    for name in names:
+        assert f"(notebooks/{name})" in readme
+
+
+def test_the_sync_check_notices_a_stale_footer(tmp_path):
+    from sync_notebooks import sync
+    nb = _load(NOTEBOOKS[3])
+    nb["cells"][-1]["source"] = ["---\n", "an old bar"]
+    copy = tmp_path / NOTEBOOKS[3].name
+    copy.write_text(json.dumps(nb), encoding="utf-8")
+    assert not sync(copy, write=False)
+    assert not sync(copy) and sync(copy, write=False)        # rewriting it makes it current
+    assert len(_load(copy)["cells"]) == len(nb["cells"])      # the footer is replaced, not added again
