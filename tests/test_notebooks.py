@@ -85,3 +85,16 @@ def test_the_sync_check_notices_a_stale_footer(tmp_path):
     assert not sync(copy, write=False)
     assert not sync(copy) and sync(copy, write=False)        # rewriting it makes it current
     assert len(_load(copy)["cells"]) == len(nb["cells"])      # the footer is replaced, not added again
+
+
+def test_the_teachers_guide_and_the_bug_template_cover_every_lesson():
+    guide = (ROOT / "docs" / "TEACHERS_GUIDE.md").read_text(encoding="utf-8")
+    for name in LESSONS:
+        assert f"(../notebooks/{name})" in guide, name      # the generated syllabus links every lesson
+    assert "## Resetting the data and the lessons" in guide and "sha256sum -c CHECKSUMS.sha256" in guide
+    yaml = pytest.importorskip("yaml")
+    template = yaml.safe_load((ROOT / ".github" / "ISSUE_TEMPLATE" / "bug_report.yml").read_text(encoding="utf-8"))
+    fields = {item["id"]: item for item in template["body"]}
+    assert {"lesson", "cell", "environment", "versions", "error"} <= set(fields)
+    assert list(LESSONS.values()) == fields["lesson"]["attributes"]["options"][:len(LESSONS)]
+    assert {"Google Colab", "Binder"} <= set(fields["environment"]["attributes"]["options"])
