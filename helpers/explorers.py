@@ -12,6 +12,29 @@ import pandas as pd
 
 from .rfm import name_segments, rfm_scores, rfm_table, segment_summary, windowed_rfm
 
+
+def _fresh_axes(size: tuple[float, float] | None = None) -> plt.Axes:
+    """Axes on a figure of its own that pyplot does not track.
+
+    In JupyterLab, figures drawn through pyplot inside a widget callback came
+    out blank after the first redraw (found by the browser test, which now
+    checks every explorer plot); a figure pyplot does not know draws correctly.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size or plt.rcParams["figure.figsize"], dpi=plt.rcParams["figure.dpi"]).subplots()
+
+
+def _show(ax: plt.Axes) -> None:
+    """Show an explorer's plot as a PNG in its output (no pyplot involved)."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", bbox_inches="tight")
+    display(Image(buffer.getvalue()))
+
 DEFAULT_RECENCY_CUTS = (30, 90, 180, 365)
 
 
@@ -59,8 +82,8 @@ def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.
             table = rfm_explorer_view(orders, customers, as_of, window.value,
                                       values if scoring.value == "cut points" else None)
             display(table[["customers", "customer_share", "revenue_share", "median_recency_days"]])
-            bar_plot(table["customers"], "Customers per RFM segment", "customers", ylabel="RFM segment")
-            plt.show()
+            _show(bar_plot(table["customers"], "Customers per RFM segment", "customers", ylabel="RFM segment",
+                           ax=_fresh_axes()))
 
     for control in (window, scoring, *cuts):
         control.observe(redraw, names="value")
@@ -93,7 +116,7 @@ def segment_explorer(features: pd.DataFrame, macro: pd.Series, seed: int = 0):
     import ipywidgets as widgets
     from IPython.display import display
 
-    from .plots import heatmap
+    from .plots import heatmap, heatmap_size
 
     tiers = [str(t) for t in macro.cat.categories if (macro == t).any()]
     tier = widgets.Dropdown(options=tiers, value=tiers[0], description="macro segment",
@@ -107,9 +130,10 @@ def segment_explorer(features: pd.DataFrame, macro: pd.Series, seed: int = 0):
             view = segment_explorer_view(features, macro, tier.value, k.value, seed)
             display(view["sizes"])
             top = view["z"].abs().max().sort_values(ascending=False).index[:12]
-            heatmap(view["z"][top].T, f"What stands out in each micro-segment of '{tier.value}' (z-scores)",
-                    fmt=".1f", cmap="vlag", colorbar="standard deviations from average", center=0)
-            plt.show()
+            profile = view["z"][top].T
+            _show(heatmap(profile, f"What stands out in each micro-segment of '{tier.value}' (z-scores)",
+                          fmt=".1f", cmap="vlag", colorbar="standard deviations from average", center=0,
+                          ax=_fresh_axes(heatmap_size(profile))))
             print(f"Rules (depth 3) reproduce {view['fidelity']:.0%} of the segments:\n{view['rules']}")
 
     for control in (tier, k):
@@ -152,9 +176,8 @@ def campaign_planner(data, budget: float = 5000.0, min_audience: int = 200):
             display(table)
             funded = table[table["contacts"] > 0]
             if len(funded):
-                bar_plot(funded["profit"], "Expected profit of the funded segments", "expected profit ($)",
-                         ylabel="segment")
-                plt.show()
+                _show(bar_plot(funded["profit"], "Expected profit of the funded segments", "expected profit ($)",
+                               ylabel="segment", ax=_fresh_axes()))
 
     for control in (chosen, channel, offer, spend):
         control.observe(redraw, names="value")

@@ -112,10 +112,15 @@ def bar_plot(values: pd.Series, title: str, xlabel: str, ylabel: str = "", ax: p
     return ax
 
 
+def heatmap_size(frame: pd.DataFrame) -> tuple[float, float]:
+    """Width and height (inches) that fit a heatmap of ``frame``: its columns across, its rows down."""
+    return max(6, 0.8 * frame.shape[1] + 3), max(3, 0.45 * len(frame) + 1.5)
+
+
 def heatmap(frame: pd.DataFrame, title: str, fmt: str = ".0%", cmap: str = "viridis", colorbar: str = "share",
             ax: plt.Axes | None = None, **kwargs) -> plt.Axes:
     """An annotated heatmap of a table (rows and columns labelled as in the table)."""
-    ax = ax if ax is not None else plt.subplots(figsize=(max(6, 0.8 * frame.shape[1] + 3), max(3, 0.45 * len(frame) + 1.5)))[1]
+    ax = ax if ax is not None else plt.subplots(figsize=heatmap_size(frame))[1]
     sns.heatmap(frame.astype(float), annot=True, fmt=fmt, cmap=cmap, cbar_kws={"label": colorbar}, ax=ax,
                 annot_kws={"fontsize": 8}, **kwargs)
     ax.set(title=title, xlabel=frame.columns.name or "", ylabel=frame.index.name or "")
