@@ -75,8 +75,8 @@ case "${1:-help}" in
   test)
     pinned_env
     make_env .venv-colab "$(find_colab_python)" requirements-colab.txt
-    say "pinned environment: helpers, doctests, every notebook against its stored outputs (nbval strict), and the explorers in a real browser"
-    .venv/bin/python -m pytest tests helpers notebooks --nbval --nbval-current-env "${@:2}"
+    say "pinned environment: helpers, doctests, every notebook against its stored outputs (nbval strict), the explorers in a real browser, fresh Colab-like and Binder-like environments"
+    KIT_ENVIRONMENT_CHECKS=1 .venv/bin/python -m pytest tests helpers notebooks --nbval --nbval-current-env "${@:2}"
     say "Colab environment: helpers, doctests, and every notebook executed (nbval lax)"
     env -u KIT_REQUIRE_BROWSER .venv-colab/bin/python -m pytest tests helpers notebooks --nbval-lax --nbval-current-env "${@:2}"
     say "both environments passed" ;;
