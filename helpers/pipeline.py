@@ -42,7 +42,7 @@ from .uplift import arm_balance, average_effect
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
-SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}
+DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}  # [segments] of a mapping overrides these
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
@@ -232,7 +232,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         result.segment_sizes("micro_segment")
     """
     mapping = world.meta.get("mapping", {})
-    settings = {**SETTINGS, **mapping.get("segments", {}), **(settings or {})}
+    settings = {**DEFAULT_SEGMENT_SETTINGS, **mapping.get("segments", {}), **(settings or {})}
     say = progress or (lambda step: None)
     as_of = world.as_of
     able = capabilities(world, settings["churn_horizon_days"])
