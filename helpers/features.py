@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .rfm import rfm_table, windowed_rfm
-from .sales import net_line_value
+from .sales import net_line_value, round_cents
 from .world import CAMPAIGN_DATE, INTERESTS, ORDER_CHANNELS
 
 
@@ -39,8 +39,8 @@ def category_shares(orders: pd.DataFrame, products: pd.DataFrame, customers: pd.
         unknown = lines.loc[category.isna(), "product_id"].unique()[:5].tolist()
         raise KeyError(f"orders name product ids not in products: {unknown}")
     # round to cents first: a bought-then-returned item nets to 1e-14, not 0, and must not become a 100% share
-    spend = (net_line_value(lines).groupby([lines["customer_id"], category.astype(str)]).sum()
-             .round(2).unstack(fill_value=0.0).clip(lower=0))
+    spend = round_cents(net_line_value(lines).groupby([lines["customer_id"], category.astype(str)]).sum())
+    spend = spend.unstack(fill_value=0.0).clip(lower=0)
     categories = [str(c) for c in products["category"].astype("category").cat.categories]
     spend = spend.reindex(index=customers, columns=categories, fill_value=0.0)
     total = spend.sum(axis=1)
@@ -58,6 +58,17 @@ def channel_shares(orders: pd.DataFrame, customers: pd.Index, as_of: str | pd.Ti
     counts = counts.reindex(index=customers, columns=list(channels), fill_value=0)
     total = counts.sum(axis=1)
     return counts.div(total.where(total > 0), axis=0).fillna(0.0).add_prefix("channel_")
+
+
+def interest_tags(interests: pd.Series, tags: Sequence[str] = INTERESTS) -> pd.DataFrame:
+    """One True/False column ``tag_<interest>`` per interest, from ``;``-separated text (empty text: no tags).
+
+    >>> interest_tags(pd.Series(["fitness;home", None]), tags=["fitness", "home", "gaming"]).to_numpy().tolist()
+    [[True, True, False], [False, False, False]]
+    """
+    wrapped = ";" + interests.fillna("").astype(str) + ";"
+    return pd.DataFrame({f"tag_{tag}": wrapped.str.contains(f";{tag};", regex=False).to_numpy(bool) for tag in tags},
+                        index=interests.index)
 
 
 def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_days: int | None = None) -> pd.DataFrame:
@@ -84,7 +95,7 @@ def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_
     chans = channel_shares(world.orders, customers.index, as_of)
     bought = rfm["frequency"] > 0
     table = customers.join(rfm)
-    table["aov"] = (rfm["monetary"] / rfm["frequency"]).where(bought).round(2)
+    table["aov"] = round_cents(rfm["monetary"] / rfm["frequency"]).where(bought)
     table = table.join(cats)
     table["top_category"] = pd.Series(np.asarray(cats.columns.str.removeprefix("cat: "))[cats.to_numpy().argmax(axis=1)],
                                       index=cats.index).where(bought)
@@ -92,8 +103,7 @@ def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_
     table = table.join(chans)
     table["main_channel"] = pd.Series(np.asarray(ORDER_CHANNELS)[chans.to_numpy().argmax(axis=1)],
                                       index=chans.index).where(bought)
-    tags = customers["interests"].fillna("").str.get_dummies(sep=";").reindex(columns=list(INTERESTS), fill_value=0)
-    table = table.join(tags.astype(bool).add_prefix("tag_"))
+    table = table.join(interest_tags(customers["interests"]))
     campaign = world.campaign.set_index("customer_id")
     table["campaign_arm"] = campaign["arm"].astype(str).reindex(table.index)
     table["campaign_converted"] = campaign["converted"].reindex(table.index).astype("boolean")

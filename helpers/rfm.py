@@ -14,7 +14,8 @@ The rules, stated once:
 * The data starts two years before the as-of date: "no purchase" means no
   completed order *in the data*, which includes old customers whose
   purchases all predate it.
-* **Monetary**: net revenue under :func:`helpers.sales.net_line_value`:
+* **Monetary**: net revenue under :func:`helpers.sales.net_line_value`, in
+  cents (:func:`helpers.sales.round_cents`):
   discounts applied, returns netted out (when the goods came back),
   cancellations worth zero. It can be zero or negative, e.g. for a customer
   whose only lines in the window are returns of an older purchase.
@@ -40,7 +41,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .sales import net_line_value
+from .sales import net_line_value, round_cents
 
 ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "quantity", "unit_price", "discount", "status")
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
@@ -102,7 +103,7 @@ def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Inde
         day = np.where(frequency > 0, ns, 0).astype("datetime64[ns]").astype("datetime64[D]")
         return np.where(frequency > 0, (today - day).astype(float), np.nan)
 
-    table = pd.DataFrame({"recency_days": days_since(last), "frequency": frequency, "monetary": np.round(monetary, 2),
+    table = pd.DataFrame({"recency_days": days_since(last), "frequency": frequency, "monetary": round_cents(monetary),
                           "tenure_days": days_since(first)},
                          index=pd.Index(uniques, name="customer_id"))
     if customers is not None:

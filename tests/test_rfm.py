@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.features import category_shares
+from helpers.sales import round_cents
 from helpers.explorers import rfm_explorer, rfm_explorer_view
 from helpers.lifecycle import cohort_retention, lifecycle_stage
 from helpers.rfm import (NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, check_segment_map, cut_scores, name_segments,
@@ -253,3 +255,27 @@ def test_a_value_window_keeps_long_ago_buyers_scored_as_buyers():
     assert scores.loc[1].notna().all() and scores.loc[3].isna().all()  # the long-ago buyer is scored, low
     with pytest.raises(ValueError, match="window_days"):
         windowed_rfm(orders, [1], "2026-09-30", window_days=0)
+
+
+def test_money_does_not_depend_on_the_order_lines_are_added_up():
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit; rounding a sum that lands on a half cent
+    # (lines worth tenths of a cent, e.g. 25.592 and 83.986) must not follow that noise
+    assert round_cents(pd.Series([0.1 + 0.2 + 0.3 + 0.005, 0.3 + 0.2 + 0.1 + 0.005])).nunique() == 1
+    assert round_cents(pd.Series([27.985, -27.985, 2.675, 1.004999])).tolist() == [27.99, -27.98, 2.68, 1.0]
+    orders = pd.DataFrame({"order_id": np.arange(1, 7), "customer_id": [1] * 6,
+                           "order_ts": pd.Timestamp("2026-09-01"), "quantity": 1,
+                           "unit_price": [25.99, 59.99, 13.99, 31.99, 44.99, 89.99],
+                           "discount": [0.2, 0.3, 0.1, 0.2, 0.1, 0.3], "status": "completed"})
+    table = rfm_table(orders, as_of="2026-09-30")
+    for seed in range(20):
+        shuffled = orders.sample(frac=1, random_state=seed)
+        assert rfm_table(shuffled, as_of="2026-09-30").equals(table)
+
+
+def test_the_sample_gives_the_same_money_whatever_the_order_of_its_rows():
+    from helpers.data import load_world
+    world = load_world()
+    shuffled = world.orders.sample(frac=1, random_state=1)
+    assert rfm_table(shuffled, world.customers, world.as_of).equals(rfm_table(world.orders, world.customers, world.as_of))
+    assert category_shares(shuffled, world.products, world.customers["customer_id"], world.as_of).equals(
+        category_shares(world.orders, world.products, world.customers["customer_id"], world.as_of))
