@@ -49,7 +49,7 @@ pinned_env() {
     say "the kit needs Python 3.11 or newer; $python is $("$python" --version 2>&1 || echo missing). Set PYTHON=/path/to/python3.11"
     exit 1
   fi
-  make_env .venv "$python" requirements.txt requirements-dev.txt
+  make_env .venv "$python" requirements.txt requirements-scale.txt requirements-dev.txt
 }
 
 case "${1:-help}" in

@@ -59,8 +59,8 @@ FEATURE_GROUPS = ("value", "categories", "channels", "browsing", "survey", "inte
 NEEDS = ("categories", "channels", "browsing", "survey", "interests")  # what micro-segments are about
 
 
-def clustering_features(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp,
-                        groups: Sequence[str] = NEEDS) -> pd.DataFrame:
+def clustering_features(table: pd.DataFrame, events: pd.DataFrame | None, as_of: str | pd.Timestamp,
+                        groups: Sequence[str] = NEEDS, browsing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Numeric features per customer for clustering (scaling and imputation come later, in the pipeline).
 
     Groups: ``value`` (log orders, log revenue, log order value, recency),
@@ -69,6 +69,8 @@ def clustering_features(table: pd.DataFrame, events: pd.DataFrame, as_of: str | 
     where unanswered) and ``interests`` (0/1 tags). The default, ``NEEDS``,
     leaves value out: inside a macro segment built from value, micro-segments
     should group customers by what they want, not again by how much they spend.
+    ``browsing`` gives the counts of :func:`browsing_counts` already made (for
+    example by an engine at scale); then ``events`` is not needed.
     """
     unknown = set(groups) - set(FEATURE_GROUPS)
     if unknown:
@@ -84,7 +86,10 @@ def clustering_features(table: pd.DataFrame, events: pd.DataFrame, as_of: str | 
     if "channels" in groups:
         parts.append(table[["channel_web", "channel_app", "channel_store"]])
     if "browsing" in groups:
-        parts.append(np.log1p(browsing_counts(events, table.index, as_of)))
+        if browsing is None and events is None:
+            raise ValueError("the browsing group needs events, or the counts already made (browsing=)")
+        counts = browsing_counts(events, table.index, as_of) if browsing is None else browsing.reindex(table.index)
+        parts.append(np.log1p(counts))
     if "survey" in groups:
         parts.append(table[list(SURVEY)])
     if "interests" in groups:

@@ -1,0 +1,672 @@
+"""When one laptop is not enough: the customer feature table and RFM segments as one SQL definition, run by DuckDB or Spark.
+
+The rules of lessons 02 and 03 (:mod:`helpers.rfm`, :mod:`helpers.features`,
+:func:`helpers.clustering.browsing_counts`) are written here once more, as
+SQL generated from a :class:`FeatureDefinition`: the same query text runs in
+DuckDB (one machine, out of core, files in Parquet) and in Spark SQL (a
+cluster, or local mode). Only a handful of functions differ between the two
+dialects, and :class:`Dialect` names them. pandas stays the reference: the
+tests prove all three engines agree row for row on the sample.
+
+* :func:`write_parquet` / :func:`read_parquet_world`: a validated world as
+  Parquet files (what both engines read), and back.
+* :func:`customer_features`: the feature table with R, F, M scores, named
+  segments and macro tiers, on ``"pandas"``, ``"duckdb"`` or ``"spark"``.
+* :func:`score_features`: apply a model fitted on a sample (any function of a
+  pandas batch, e.g. :func:`segment_scorer`) to every customer, batch by
+  batch in DuckDB or as a pandas UDF (``mapInPandas``) in Spark.
+
+Both engines are optional extras (``pip install -r requirements-scale.txt``);
+Spark also needs a Java runtime, 17 or newer (:func:`engines_available`
+says what is missing and how to get it).
+
+Example::
+
+    folder = write_parquet(load_world(), "output/parquet")
+    table = customer_features(folder, engine="duckdb")      # one row per customer
+    table["rfm_segment"].value_counts()
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .clustering import BROWSING, MACRO_TIERS, SURVEY, browsing_counts, clustering_features, macro_segments
+from .data import ValidationReport, World
+from .features import category_shares, channel_shares, interest_tags
+from .rfm import NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, name_segments, rfm_scores, rfm_table
+from .sales import HALF_CENT_UP, round_cents
+from .world import INTERESTS, ORDER_CHANNELS, TABLES
+
+ENGINES = ("pandas", "duckdb", "spark")
+MIN_JAVA = 17  # Spark 4 runs on Java 17 or newer
+JAVA_HELP = ("Spark needs a Java runtime, version 17 or newer. On Debian or Ubuntu: "
+             "sudo apt-get install -y default-jre-headless (Debian 12 gives Java 17); on macOS: brew install openjdk@17; "
+             "on Google Colab: !apt-get install -y openjdk-17-jre-headless. Or set JAVA_HOME to a Java 17+ installation.")
+INSTALL_HELP = "pip install -r requirements-scale.txt (DuckDB, PySpark and pyarrow, the versions the kit is tested with)"
+
+
+# --------------------------------------------------------------------------- what is installed
+def _java_major(java: str) -> int | None:
+    try:
+        text = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', text)
+    if not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2)) if major == 1 and found.group(2) else major  # "1.8" is Java 8
+
+
+def _java_command() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+def engines_available() -> pd.DataFrame:
+    """Which engines this environment can run, their versions, and what to install when one is missing.
+
+    Example::
+
+        engines_available()      # one row per engine: available, version, missing
+    """
+    rows = [("pandas", True, pd.__version__, "")]
+    try:
+        import duckdb
+        rows.append(("duckdb", True, duckdb.__version__, ""))
+    except ImportError:
+        rows.append(("duckdb", False, "", f"the duckdb package: {INSTALL_HELP}"))
+    try:
+        import pyspark
+        version = pyspark.__version__
+    except ImportError:
+        rows.append(("spark", False, "", f"the pyspark package: {INSTALL_HELP}"))
+    else:
+        java = _java_command()
+        major = _java_major(java) if java else None
+        if major is None or major < MIN_JAVA:
+            found = "no Java runtime found" if java is None else f"{java} is Java {major or 'of unknown version'}"
+            rows.append(("spark", False, version, f"{found}. {JAVA_HELP}"))
+        else:
+            rows.append(("spark", True, f"{version} (Java {major})", ""))
+    return pd.DataFrame(rows, columns=["engine", "available", "version", "missing"]).set_index("engine")
+
+
+def require_engine(engine: str) -> None:
+    """Raise ``RuntimeError`` saying what to install when ``engine`` cannot run here."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
+    row = engines_available().loc[engine]
+    if not row["available"]:
+        raise RuntimeError(f"{engine} cannot run here: {row['missing']}")
+
+
+# --------------------------------------------------------------------------- the definition
+@dataclass(frozen=True)
+class FeatureDefinition:
+    """Everything the customer feature table depends on, besides the data: one definition for every engine.
+
+    The defaults are the course's: the sample's channels, browsing event
+    types (counted over the last 180 days), survey scores and interests, five
+    score bins, the named segments of lesson 02 and the macro tiers of lesson 03.
+    """
+
+    as_of: pd.Timestamp
+    categories: tuple[str, ...]
+    channels: tuple[str, ...] = ORDER_CHANNELS
+    event_types: tuple[str, ...] = BROWSING
+    browse_days: int = 180
+    survey: tuple[str, ...] = SURVEY
+    interests: tuple[str, ...] = INTERESTS
+    bins: int = 5
+    segment_map: tuple[SegmentRule, ...] = RFM_SEGMENT_MAP
+    tiers: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(MACRO_TIERS))
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The first instant after the as-of day: everything strictly before it counts."""
+        return pd.Timestamp(self.as_of).normalize() + pd.Timedelta(days=1)
+
+    def columns(self) -> list[str]:
+        """The output columns, in order (``customer_id`` is the index)."""
+        return (["recency_days", "frequency", "monetary", "tenure_days", "aov"]
+                + [f"cat: {c}" for c in self.categories] + [f"channel_{c}" for c in self.channels]
+                + [f"browse_{e}" for e in self.event_types] + list(self.survey)
+                + [f"tag_{i}" for i in self.interests] + ["R", "F", "M", "FM", "rfm_segment", "macro"])
+
+
+def feature_definition(world_or_products: World | pd.DataFrame, as_of: str | pd.Timestamp | None = None,
+                       **overrides) -> FeatureDefinition:
+    """The course's definition for a world (or its products table), as of ``as_of`` (the world's date by default).
+
+    Example::
+
+        definition = feature_definition(world)     # categories from world.products, as of world.as_of
+    """
+    products = world_or_products.products if isinstance(world_or_products, World) else world_or_products
+    if as_of is None:
+        if not isinstance(world_or_products, World):
+            raise TypeError("as_of is required when a products table is given instead of a world")
+        as_of = world_or_products.as_of
+    categories = tuple(str(c) for c in products["category"].astype("category").cat.categories)
+    return FeatureDefinition(as_of=pd.Timestamp(as_of), categories=categories, **overrides)
+
+
+# --------------------------------------------------------------------------- the two dialects
+@dataclass(frozen=True)
+class Dialect:
+    """The few spellings that differ between DuckDB and Spark SQL; the rest of the query is shared."""
+
+    name: str
+    quote: Callable[[str], str]             # an identifier such as "cat: Men's Shirts"
+    text: Callable[[str], str]              # a string literal
+    days_between: Callable[[str, str], str]  # whole days from the first date to the second
+
+    def cents(self, expression: str) -> str:
+        """Money to cents, halves up, as :func:`helpers.sales.round_cents` does (the same operations, in order)."""
+        return f"(FLOOR(({expression}) * 100 + {HALF_CENT_UP}) / 100)"
+
+
+DUCKDB = Dialect(
+    name="duckdb",
+    quote=lambda name: '"' + name.replace('"', '""') + '"',
+    text=lambda value: "'" + value.replace("'", "''") + "'",
+    days_between=lambda start, end: f"datediff('day', {start}, {end})",
+)
+SPARK = Dialect(
+    name="spark",
+    quote=lambda name: "`" + name.replace("`", "``") + "`",
+    text=lambda value: "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'",
+    days_between=lambda start, end: f"datediff({end}, {start})",
+)
+DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
+
+
+def _score_sql(d: Dialect, column: str, letter: str, higher_is_better: bool, bins: int) -> tuple[str, str]:
+    """CTEs scoring one column like :func:`helpers.rfm.quantile_scores`: mid-rank percentile, ties share a score."""
+    order = "" if higher_is_better else " DESC"
+    ctes = (f"{letter}_values AS (SELECT {column} AS v, COUNT(*) AS c FROM buyers GROUP BY {column}),\n"
+            f"{letter}_scores AS (\n"
+            f"  SELECT v, LEAST(GREATEST(CAST(CEIL(((CAST(SUM(c) OVER (ORDER BY v{order}) - c AS DOUBLE)"
+            f" + CAST(c + 1 AS DOUBLE) / 2 - 0.5) / (SELECT n FROM buyer_count)) * {bins}) AS BIGINT), 1), {bins}) AS score\n"
+            f"  FROM {letter}_values)")
+    join = f"LEFT JOIN {letter}_scores {letter} ON t.{column} = {letter}.v AND t.recency_days IS NOT NULL"
+    return ctes, join
+
+
+def feature_sql(definition: FeatureDefinition, dialect: str | Dialect = "duckdb") -> str:
+    """The SQL query for the customer feature table, scores, named segments and macro tiers.
+
+    It reads the tables ``customers``, ``products``, ``orders`` and ``events``
+    (validated, as :func:`write_parquet` writes them) and returns one row
+    per customer signed up by the as-of day, ordered by ``customer_id``, with
+    :meth:`FeatureDefinition.columns`. The rules are those of
+    :func:`helpers.rfm.rfm_table`, :func:`helpers.rfm.rfm_scores`,
+    :func:`helpers.features.category_shares`, :func:`~helpers.features.channel_shares`
+    and :func:`helpers.clustering.browsing_counts`.
+
+    Example::
+
+        print(feature_sql(feature_definition(world), "spark"))
+    """
+    d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+    q, t = d.quote, d.text
+    end = f"TIMESTAMP '{definition.end:%Y-%m-%d %H:%M:%S}'"
+    browse_start = f"TIMESTAMP '{definition.end - pd.Timedelta(days=definition.browse_days):%Y-%m-%d %H:%M:%S}'"
+    as_of_day = f"DATE '{pd.Timestamp(definition.as_of):%Y-%m-%d}'"
+    cat_names = [f"cat_{i}" for i in range(len(definition.categories))]
+
+    category_sums = ",\n    ".join(f"SUM(CASE WHEN category = {t(c)} THEN spend ELSE 0.0 END) AS {n}"
+                                   for c, n in zip(definition.categories, cat_names))
+    channel_counts = ",\n    ".join(f"SUM(CASE WHEN channel = {t(c)} THEN 1 ELSE 0 END) AS ch_{i}"
+                                   for i, c in enumerate(definition.channels))
+    browse_counts = ",\n    ".join(f"COUNT(CASE WHEN event_type = {t(e)} THEN 1 END) AS ev_{i}"
+                                  for i, e in enumerate(definition.event_types))
+    scores = [_score_sql(d, "recency_days", "r", False, definition.bins),
+              _score_sql(d, "frequency", "f", True, definition.bins),
+              _score_sql(d, "monetary", "m", True, definition.bins)]
+
+    table_columns = [
+        f"{d.days_between('CAST(rfm.last_ts AS DATE)', as_of_day)} AS recency_days",
+        "COALESCE(rfm.frequency, 0) AS frequency",
+        f"COALESCE({d.cents('rfm.value_sum')}, 0.0) AS monetary",
+        f"{d.days_between('CAST(rfm.first_ts AS DATE)', as_of_day)} AS tenure_days",
+        f"CASE WHEN rfm.frequency > 0 THEN {d.cents(d.cents('rfm.value_sum') + ' / rfm.frequency')} END AS aov",
+        *(f"CASE WHEN cats.total > 0 THEN cats.{n} / cats.total ELSE 0.0 END AS {q('cat: ' + c)}"
+          for c, n in zip(definition.categories, cat_names)),
+        *(f"CASE WHEN chans.orders > 0 THEN CAST(chans.ch_{i} AS DOUBLE) / chans.orders ELSE 0.0 END AS {q('channel_' + c)}"
+          for i, c in enumerate(definition.channels)),
+        *(f"COALESCE(browse.ev_{i}, 0) AS {q('browse_' + e)}" for i, e in enumerate(definition.event_types)),
+        *(f"p.{q(s)} AS {q(s)}" for s in definition.survey),
+        *(f"COALESCE(concat(';', p.interests, ';') LIKE {t('%;' + i + ';%')}, FALSE) AS {q('tag_' + i)}"
+          for i in definition.interests),
+    ]
+    segment_cases = "\n      ".join(
+        f"WHEN R BETWEEN {rule.recency[0]} AND {rule.recency[1]} AND fm BETWEEN {rule.fm[0]} AND {rule.fm[1]} "
+        f"THEN {t(rule.name)}" for rule in definition.segment_map)
+    tier_cases = "\n      ".join(
+        f"WHEN rfm_segment IN ({', '.join(t(s) for s in segments)}) THEN {t(tier)}"
+        for tier, segments in definition.tiers.items())
+    survey_and_interests = ", ".join(q(s) for s in definition.survey)
+    final_columns = ",\n  ".join(q(c) for c in definition.columns())
+
+    return f"""-- The customer feature table of helpers.scale, dialect: {d.name}
+WITH
+lines AS (
+  SELECT customer_id, order_id, line_number, order_ts, status, channel, product_id,
+         CASE WHEN status <> 'cancelled' THEN quantity * unit_price * (1 - discount) ELSE 0.0 END AS net_value
+  FROM orders
+  WHERE order_ts < {end}),
+people AS (
+  SELECT customer_id, {survey_and_interests}, interests FROM customers WHERE signup_date < {end}),
+rfm AS (
+  SELECT customer_id,
+         MAX(CASE WHEN status = 'completed' THEN order_ts END) AS last_ts,
+         MIN(CASE WHEN status = 'completed' THEN order_ts END) AS first_ts,
+         COUNT(DISTINCT CASE WHEN status = 'completed' THEN order_id END) AS frequency,
+         SUM(net_value) AS value_sum
+  FROM lines GROUP BY customer_id),
+category_spend AS (
+  SELECT l.customer_id, pr.category, GREATEST({d.cents('SUM(l.net_value)')}, 0.0) AS spend
+  FROM lines l JOIN products pr ON l.product_id = pr.product_id
+  GROUP BY l.customer_id, pr.category),
+cats AS (
+  SELECT customer_id, SUM(spend) AS total,
+    {category_sums}
+  FROM category_spend GROUP BY customer_id),
+completed_orders AS (
+  SELECT order_id, customer_id, min_by(channel, line_number) AS channel FROM lines WHERE status = 'completed'
+  GROUP BY order_id, customer_id),
+chans AS (
+  SELECT customer_id, COUNT(*) AS orders,
+    {channel_counts}
+  FROM completed_orders GROUP BY customer_id),
+browse AS (
+  SELECT customer_id,
+    {browse_counts}
+  FROM events WHERE event_ts >= {browse_start} AND event_ts < {end}
+  GROUP BY customer_id),
+t AS (
+  SELECT p.customer_id,
+    {(',' + chr(10) + '    ').join(table_columns)}
+  FROM people p
+  LEFT JOIN rfm ON p.customer_id = rfm.customer_id
+  LEFT JOIN cats ON p.customer_id = cats.customer_id
+  LEFT JOIN chans ON p.customer_id = chans.customer_id
+  LEFT JOIN browse ON p.customer_id = browse.customer_id),
+buyers AS (SELECT recency_days, frequency, monetary FROM t WHERE recency_days IS NOT NULL),
+buyer_count AS (SELECT CAST(COUNT(*) AS DOUBLE) AS n FROM buyers),
+{','.join(c for c, _ in scores)},
+scored AS (
+  SELECT t.*, r.score AS R, f.score AS F, m.score AS M,
+         CAST(FLOOR(CAST(f.score + m.score AS DOUBLE) / 2 + 0.5) AS BIGINT) AS FM
+  FROM t
+  {chr(10).join('  ' + j for _, j in scores)}),
+named AS (
+  SELECT scored.*,
+    CASE WHEN R IS NULL THEN {t(NO_PURCHASE)}
+      {segment_cases}
+    END AS rfm_segment
+  FROM scored),
+tiered AS (
+  SELECT named.*,
+    CASE
+      {tier_cases}
+    END AS macro
+  FROM named)
+SELECT customer_id,
+  {final_columns}
+FROM tiered
+ORDER BY customer_id
+"""
+
+
+# --------------------------------------------------------------------------- Parquet: what the engines read
+PARQUET_OPTIONS = {"index": False, "coerce_timestamps": "us", "allow_truncated_timestamps": True}  # Spark reads no ns
+
+
+def write_parquet(world: World, folder: str | Path) -> Path:
+    """Write a validated world's tables as ``<folder>/<table>.parquet`` and its metadata as ``world.json``.
+
+    Parquet keeps the types validation gave (dates, numbers, flags), so
+    neither engine guesses them again; both read the files where they lie.
+
+    Example::
+
+        folder = write_parquet(load_world(), "output/parquet")
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        getattr(world, table).to_parquet(folder / f"{table}.parquet", **PARQUET_OPTIONS)
+    meta = {**{k: v for k, v in world.meta.items() if k not in ("files", "folder")},
+            "as_of": f"{world.as_of:%Y-%m-%d}", "format": "parquet",
+            "rows": {t: len(getattr(world, t)) for t in TABLES}}
+    (folder / "world.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    return folder
+
+
+def read_parquet_world(folder: str | Path) -> World:
+    """The world :func:`write_parquet` wrote, as a :class:`helpers.data.World` (it was validated before writing)."""
+    folder = Path(folder)
+    missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(f"{folder} lacks {', '.join(t + '.parquet' for t in missing)}; write it with write_parquet")
+    tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLES}
+    meta = json.loads((folder / "world.json").read_text(encoding="utf-8")) if (folder / "world.json").exists() else {}
+    report = ValidationReport(notes=[f"read from Parquet in {folder}; validated when it was written"])
+    return World(**tables, report=report, meta=meta)
+
+
+def _as_of_of(source: World | str | Path) -> pd.Timestamp:
+    if isinstance(source, World):
+        return source.as_of
+    meta = Path(source) / "world.json"
+    if not meta.exists():
+        raise FileNotFoundError(f"{meta} not found: pass as_of, or write the folder with write_parquet")
+    return pd.Timestamp(json.loads(meta.read_text(encoding="utf-8"))["as_of"])
+
+
+def _definition_for(source: World | str | Path, as_of, definition: FeatureDefinition | None) -> FeatureDefinition:
+    if definition is not None:
+        return definition
+    as_of = pd.Timestamp(as_of) if as_of is not None else _as_of_of(source)
+    if isinstance(source, World):
+        return feature_definition(source.products, as_of)
+    return feature_definition(pd.read_parquet(Path(source) / "products.parquet", columns=["category"]), as_of)
+
+
+# --------------------------------------------------------------------------- the engines
+def pandas_features(world: World, definition: FeatureDefinition) -> pd.DataFrame:
+    """The reference: the feature table computed by the kit's own pandas helpers (lessons 02 and 03)."""
+    end = definition.end
+    customers = world.customers.set_index("customer_id")
+    customers = customers[customers["signup_date"] < end]
+    index = customers.index
+    rfm = rfm_table(world.orders, index, definition.as_of)
+    bought = rfm["frequency"] > 0
+    table = rfm.assign(aov=round_cents(rfm["monetary"] / rfm["frequency"]).where(bought))
+    table = pd.concat([table, category_shares(world.orders, world.products, index, definition.as_of),
+                       channel_shares(world.orders, index, definition.as_of, definition.channels),
+                       browsing_counts(world.events, index, definition.as_of, definition.browse_days,
+                                       definition.event_types),
+                       customers[list(definition.survey)],
+                       interest_tags(customers["interests"], definition.interests)], axis=1)
+    scores = rfm_scores(table, bins=definition.bins)
+    segments = name_segments(scores, definition.segment_map, definition.bins)
+    table = table.join(scores)
+    table["rfm_segment"] = segments.astype(str)
+    table["macro"] = macro_segments(segments, definition.tiers).astype(object)
+    return table.reindex(columns=definition.columns())
+
+
+def duckdb_connection(source: World | str | Path, memory_limit: str | None = None, threads: int | None = None):
+    """A DuckDB connection with the world's tables as views: over the Parquet files of a folder, or a World in memory.
+
+    Example::
+
+        con = duckdb_connection("output/parquet")
+        con.sql("SELECT COUNT(*) FROM orders").fetchone()
+    """
+    require_engine("duckdb")
+    import duckdb
+    connection = duckdb.connect()
+    if memory_limit:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads:
+        connection.execute(f"SET threads = {int(threads)}")
+    for table in TABLES:
+        if isinstance(source, World):
+            connection.register(table, getattr(source, table))
+        else:
+            path = Path(source) / f"{table}.parquet"
+            connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path.as_posix()}')")
+    return connection
+
+
+_SPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas >= 3.0.0"
+
+
+@contextmanager
+def _quiet_spark_pandas():
+    """PySpark 4.3 warns about pandas 3 at every conversion (and uses a keyword pandas 3 deprecates); the kit's
+    tests prove the results agree with pandas, so the warnings would only bury the lesson's output."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=re.escape(_SPARK_PANDAS_WARNING), category=FutureWarning)
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+        yield
+
+
+def spark_session(cores: int | None = None, memory: str = "4g", app: str = "micro-segmentation kit"):
+    """A local Spark session tuned for one machine (``local[cores]``), quiet, in UTC, with Arrow for pandas.
+
+    On a cluster, build your own session instead; the queries and scorers
+    here only use ``spark.sql``, ``spark.read`` and ``mapInPandas``.
+
+    Example::
+
+        spark = spark_session(cores=2)
+    """
+    require_engine("spark")
+    from pyspark.sql import SparkSession
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers must run this environment's Python
+    cores = cores or os.cpu_count() or 2
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName(app)
+             .config("spark.driver.memory", memory)
+             .config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def spark_views(spark, folder: str | Path) -> None:
+    """Register the Parquet tables of ``folder`` as Spark SQL views named after the tables."""
+    for table in TABLES:
+        spark.read.parquet(str(Path(folder) / f"{table}.parquet")).createOrReplaceTempView(table)
+
+
+def _tidy(frame: pd.DataFrame, definition: FeatureDefinition) -> pd.DataFrame:
+    """Engine output in the reference's types: float numbers, whole-number counts, nullable scores, flags."""
+    frame = frame.set_index("customer_id").sort_index()
+    frame.index = frame.index.astype("int64")
+    for column in ("recency_days", "tenure_days", "monetary", "aov", *[c for c in frame if c.startswith(("cat: ", "channel_"))],
+                   *definition.survey):
+        frame[column] = frame[column].astype("float64")
+    for column in ("frequency", *[c for c in frame if c.startswith("browse_")]):
+        frame[column] = frame[column].astype("int64")
+    for column in ("R", "F", "M", "FM"):
+        frame[column] = frame[column].astype("Int64")
+    for column in [c for c in frame if c.startswith("tag_")]:
+        frame[column] = frame[column].astype(bool)
+    for column in ("rfm_segment", "macro"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
+    return frame[definition.columns()]
+
+
+def customer_features(source: World | str | Path, engine: str = "duckdb", as_of: str | pd.Timestamp | None = None,
+                      definition: FeatureDefinition | None = None, spark=None, out: str | Path | None = None):
+    """The customer feature table, R/F/M scores, named segment and macro tier of every customer, on one engine.
+
+    ``source`` is a world folder written by :func:`write_parquet` (or, for
+    pandas and DuckDB, a World in memory). The result is the same on every
+    engine (the tests prove it on the sample): a DataFrame indexed by
+    ``customer_id`` with :meth:`FeatureDefinition.columns`. With ``out``, the
+    table is written to that Parquet file by the engine itself, without
+    collecting it into memory, and the path is returned.
+
+    Example::
+
+        table = customer_features("output/parquet", engine="spark")
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
+    definition = _definition_for(source, as_of, definition)
+    if engine == "pandas":
+        world = source if isinstance(source, World) else read_parquet_world(source)
+        table = pandas_features(world, definition)
+        if out is None:
+            return table
+        table.reset_index().to_parquet(out, **PARQUET_OPTIONS)
+        return Path(out)
+    if engine == "duckdb":
+        connection = duckdb_connection(source)
+        relation = connection.sql(feature_sql(definition, "duckdb"))
+        if out is None:
+            return _tidy(relation.df(), definition)
+        connection.execute(f"COPY ({feature_sql(definition, 'duckdb')}) TO '{Path(out).as_posix()}' (FORMAT parquet)")
+        return Path(out)
+    if isinstance(source, World):
+        raise TypeError("Spark reads files: write the world with write_parquet(world, folder) and pass the folder")
+    spark = spark or spark_session()
+    spark_views(spark, source)
+    frame = spark.sql(feature_sql(definition, "spark"))
+    if out is None:
+        with _quiet_spark_pandas():
+            return _tidy(frame.toPandas(), definition)
+    frame.write.mode("overwrite").parquet(str(out))
+    return Path(out)
+
+
+# --------------------------------------------------------------------------- scoring a fitted model at scale
+Scorer = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def score_features(features: str | Path, scorer: Scorer, schema: Mapping[str, str], engine: str = "duckdb",
+                   spark=None, batch_rows: int = 100_000, out: str | Path | None = None):
+    """Apply ``scorer`` to every row of a feature table in Parquet, batch by batch, on DuckDB or Spark.
+
+    ``scorer`` takes a pandas batch of the feature table (``customer_id`` a
+    column) and returns one row per customer with the columns of ``schema``
+    (name to SQL type, e.g. ``{"customer_id": "BIGINT", "micro_segment":
+    "STRING"}``). It must treat each row on its own (a fitted model does);
+    a rule that ranks customers against each other would give each batch its
+    own ranks. DuckDB streams record batches of ``batch_rows`` through it;
+    Spark runs it on every partition as a pandas UDF (``mapInPandas``).
+    Returns a DataFrame sorted by ``customer_id``, or writes ``out``.
+
+    Example::
+
+        labels = score_features("output/features.parquet", segment_scorer(model), SEGMENT_SCHEMA)
+    """
+    if engine == "duckdb":
+        require_engine("duckdb")
+        import duckdb
+        connection = duckdb.connect()
+        relation = connection.sql(f"SELECT * FROM read_parquet('{Path(features).as_posix()}')")
+        # DuckDB 2 names it to_arrow_reader; 1.x (as on Colab) fetch_record_batch
+        reader = (relation.to_arrow_reader if hasattr(relation, "to_arrow_reader") else relation.fetch_record_batch)(batch_rows)
+        batches = (_checked(scorer(batch.to_pandas()), schema) for batch in reader)
+        if out is None:
+            parts = list(batches)
+            frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(schema))
+            return frame.sort_values("customer_id", kind="stable", ignore_index=True)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        writer = None
+        try:
+            for part in batches:
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                writer = writer or pq.ParquetWriter(str(out), table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+        return Path(out)
+    if engine != "spark":
+        raise ValueError(f"score_features runs on 'duckdb' or 'spark', not {engine!r} (in pandas, call the scorer)")
+    spark = spark or spark_session()
+    ddl = ", ".join(f"`{name}` {kind}" for name, kind in schema.items())
+
+    def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        with _quiet_spark_pandas():  # runs in Spark's Python workers
+            for batch in batches:
+                yield _checked(scorer(batch), schema)
+
+    with _quiet_spark_pandas():
+        scored = spark.read.parquet(str(features)).mapInPandas(score_partition, ddl)
+        if out is not None:
+            scored.write.mode("overwrite").parquet(str(out))
+            return Path(out)
+        return scored.toPandas().sort_values("customer_id", kind="stable", ignore_index=True)
+
+
+def _checked(part: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
+    missing = [c for c in schema if c not in part.columns]
+    if missing:
+        raise KeyError(f"the scorer returned no column(s) {missing}; it returned {list(part.columns)}")
+    return part[list(schema)]
+
+
+SEGMENT_SCHEMA = {"customer_id": "BIGINT", "micro_segment": "STRING"}
+
+
+def segment_scorer(model, as_of: str | pd.Timestamp) -> Scorer:
+    """A scorer giving each customer of a feature-table batch the micro-segment of a fitted lesson-03 model.
+
+    ``model`` is a :class:`helpers.clustering.MicroSegmentation` (from
+    :func:`helpers.clustering.fit_micro_segments`, fitted on a sample); its
+    frozen RFM quantiles, scalers and centres are applied row by row, so the
+    batches need not see each other. Use with :data:`SEGMENT_SCHEMA`.
+
+    Example::
+
+        score_features(path, segment_scorer(model, world.as_of), SEGMENT_SCHEMA, engine="spark")
+    """
+    def score(batch: pd.DataFrame) -> pd.DataFrame:
+        table = batch.set_index("customer_id")
+        features = clustering_features(table, None, as_of, browsing=table.filter(like="browse_"))
+        labels = model.assign(table, None, as_of, features=features)
+        return pd.DataFrame({"customer_id": labels.index.to_numpy("int64"), "micro_segment": labels.to_numpy(str)})
+    return score
+
+
+# --------------------------------------------------------------------------- agreement
+def disagreements(reference: pd.DataFrame, other: pd.DataFrame, tolerance: float = 1e-9) -> pd.DataFrame:
+    """Where two feature tables differ: per column, the rows that differ and an example (empty when they agree).
+
+    Numbers agree within ``tolerance`` (relative and absolute: the order of a
+    sum differs between engines, so the last digits may too); everything else,
+    scores, counts, flags and names, must be equal. Customers in one table
+    and not the other count against the column ``customer_id``.
+
+    >>> a = pd.DataFrame({"x": [1.0, 2.0], "name": ["a", "b"]}, index=[1, 2])
+    >>> disagreements(a, a.assign(x=[1.0, 2.5])).to_dict("records")
+    [{'column': 'x', 'rows': 1, 'example customer': 2, 'reference': 2.0, 'other': 2.5}]
+    """
+    rows = []
+    only = reference.index.symmetric_difference(other.index)
+    if len(only):
+        rows.append(("customer_id", len(only), only[0], only[0] in reference.index, only[0] in other.index))
+    shared = reference.index.intersection(other.index)
+    for column in reference.columns:
+        if column not in other.columns:
+            rows.append((column, len(shared), None, "a column", "missing"))
+            continue
+        mine, theirs = reference.loc[shared, column], other.loc[shared, column]
+        both_missing = (mine.isna() & theirs.isna()).to_numpy()
+        if pd.api.types.is_float_dtype(mine.dtype) or pd.api.types.is_float_dtype(theirs.dtype):
+            same = np.isclose(mine.astype(float), theirs.astype(float), rtol=tolerance, atol=tolerance, equal_nan=True)
+        else:
+            same = both_missing | (mine.astype(object) == theirs.astype(object)).fillna(False).to_numpy(bool)
+        if not same.all():
+            first = shared[~same][0]
+            rows.append((column, int((~same).sum()), first, mine[first], theirs[first]))
+    return pd.DataFrame(rows, columns=["column", "rows", "example customer", "reference", "other"])

@@ -1,0 +1,211 @@
+"""Lesson 10's engines: the feature table, scores and segments agree row for row on pandas, DuckDB and Spark.
+
+DuckDB and Spark are optional extras: without them these tests skip, and
+say why. CI installs both and sets KIT_REQUIRE_ENGINES=1, so there a missing
+engine fails instead of skipping.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import scale
+from helpers.clustering import fit_micro_segments, clustering_features
+from helpers.data import load_world
+
+
+def _need(engine: str) -> None:
+    row = scale.engines_available().loc[engine]
+    if not row["available"]:
+        if os.environ.get("KIT_REQUIRE_ENGINES") == "1":
+            pytest.fail(f"{engine} is required here (KIT_REQUIRE_ENGINES=1) but cannot run: {row['missing']}")
+        pytest.skip(f"{engine} not available: {row['missing']}")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def parquet(sample, tmp_path_factory):
+    return scale.write_parquet(sample, tmp_path_factory.mktemp("parquet"))
+
+
+@pytest.fixture(scope="module")
+def reference(sample):
+    return scale.customer_features(sample, "pandas")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    _need("spark")
+    session = scale.spark_session(cores=2, memory="2g")
+    yield session
+    session.stop()
+
+
+# --------------------------------------------------------------------------- the definition and the reference
+def test_the_reference_is_the_course_table_of_lessons_02_and_03(sample, reference):
+    from helpers.features import customer_table
+    from helpers.rfm import name_segments, rfm_scores
+    table = customer_table(sample)
+    assert reference.index.equals(table.index)
+    shared = [c for c in reference.columns if c in table.columns]
+    assert len(shared) >= 35
+    pd.testing.assert_frame_equal(reference[shared], table[shared], check_dtype=False)
+    assert reference["rfm_segment"].astype(str).equals(name_segments(rfm_scores(table)).astype(str))
+    # every named segment and tier occurs, and only buyers are scored
+    assert reference["rfm_segment"].nunique() == 12
+    assert set(reference["macro"].dropna()) == {"top customers", "rising", "slipping", "dormant"}
+    assert reference.loc[reference["recency_days"].isna(), ["R", "F", "M"]].isna().all().all()
+
+
+def test_one_query_text_in_two_dialects_differs_only_where_the_dialects_do(sample):
+    definition = scale.feature_definition(sample)
+    duck, spark_sql = scale.feature_sql(definition, "duckdb"), scale.feature_sql(definition, "spark")
+    assert "datediff('day'," in duck and "datediff(DATE" not in duck
+    assert '"cat: Men\'s Shirts"' in duck and "`cat: Men's Shirts`" in spark_sql
+    assert "'Men''s Shirts'" in duck and "'Men\\'s Shirts'" in spark_sql
+    ctes = lambda text: [line.split(" AS (")[0].strip() for line in text.splitlines() if line.endswith(" AS (")]  # noqa: E731
+    assert ctes(duck) == ctes(spark_sql) and len(ctes(duck)) >= 12
+
+
+def test_parquet_keeps_every_row_and_type(sample, parquet):
+    back = scale.read_parquet_world(parquet)
+    for table in ("customers", "orders", "events", "campaign", "products"):
+        mine, theirs = getattr(sample, table), getattr(back, table)
+        assert len(mine) == len(theirs), table
+        pd.testing.assert_frame_equal(mine, theirs, check_dtype=False, check_categorical=False, check_index_type=False)
+    assert back.as_of == sample.as_of
+    with pytest.raises(FileNotFoundError, match="orders.parquet"):
+        scale.read_parquet_world(parquet / "nowhere")
+
+
+def test_disagreements_name_the_column_the_rows_and_an_example(reference):
+    changed = reference.copy()
+    changed.loc[changed.index[:3], "monetary"] += 0.01
+    changed.loc[changed.index[5], "rfm_segment"] = "lost"
+    found = scale.disagreements(reference, changed.drop(index=changed.index[-1])).set_index("column")
+    assert found.loc["monetary", "rows"] == 3 and found.loc["monetary", "example customer"] == reference.index[0]
+    assert found.loc["customer_id", "rows"] == 1
+    assert scale.disagreements(reference, reference).empty
+
+
+# --------------------------------------------------------------------------- agreement, engine by engine
+def test_duckdb_agrees_row_for_row_from_parquet_and_from_memory(sample, parquet, reference):
+    _need("duckdb")
+    from_files = scale.customer_features(parquet, "duckdb")
+    assert scale.disagreements(reference, from_files).empty, scale.disagreements(reference, from_files)
+    in_memory = scale.customer_features(sample, "duckdb")
+    assert scale.disagreements(reference, in_memory).empty
+
+
+def test_spark_agrees_row_for_row(parquet, reference, spark):
+    table = scale.customer_features(parquet, "spark", spark=spark)
+    assert scale.disagreements(reference, table).empty, scale.disagreements(reference, table)
+    assert table.index.is_monotonic_increasing and len(table) == len(reference)
+
+
+def test_the_engines_agree_at_another_date_and_with_a_shorter_browsing_window(sample, parquet, spark):
+    _need("duckdb")
+    definition = scale.feature_definition(sample, "2026-03-31", browse_days=30)
+    expected = scale.customer_features(sample, "pandas", definition=definition)
+    assert len(expected) < len(scale.customer_features(sample, "pandas"))  # fewer had signed up by then
+    for engine in ("duckdb", "spark"):
+        table = scale.customer_features(parquet, engine, definition=definition, spark=spark)
+        assert scale.disagreements(expected, table).empty, (engine, scale.disagreements(expected, table))
+
+
+def test_engines_write_the_table_to_parquet_without_collecting_it(parquet, reference, tmp_path, spark):
+    _need("duckdb")
+    for engine in ("pandas", "duckdb", "spark"):
+        path = scale.customer_features(parquet, engine, out=tmp_path / f"{engine}.parquet", spark=spark)
+        written = pd.read_parquet(path).set_index("customer_id").sort_index()
+        assert scale.disagreements(reference, written[reference.columns]).empty, engine
+
+
+# --------------------------------------------------------------------------- scoring a fitted model at scale
+@pytest.fixture(scope="module")
+def fitted(sample, reference):
+    """Lesson 03's micro-segments fitted on a fifth of the customers, as one would on far more data."""
+    table = reference.sample(frac=0.2, random_state=0).sort_index()
+    features = clustering_features(table, None, sample.as_of, browsing=table.filter(like="browse_"))
+    return fit_micro_segments(table, None, sample.as_of, features=features, min_customers=100)
+
+
+def test_a_model_fitted_on_a_sample_scores_everyone_the_same_in_batches_and_in_spark(
+        sample, parquet, reference, fitted, tmp_path, spark):
+    _need("duckdb")
+    features_file = scale.customer_features(parquet, "duckdb", out=tmp_path / "features.parquet")
+    everyone = fitted.assign(reference, None, sample.as_of,
+                             features=clustering_features(reference, None, sample.as_of,
+                                                          browsing=reference.filter(like="browse_")))
+    scorer = scale.segment_scorer(fitted, sample.as_of)
+    in_batches = scale.score_features(features_file, scorer, scale.SEGMENT_SCHEMA, "duckdb", batch_rows=4096)
+    in_spark = scale.score_features(features_file, scorer, scale.SEGMENT_SCHEMA, "spark", spark=spark)
+    for scored in (in_batches, in_spark):
+        assert scored["customer_id"].tolist() == everyone.index.tolist()
+        assert (scored["micro_segment"].to_numpy() == everyone.to_numpy(str)).all()
+    assert everyone.nunique() >= 8  # a real segmentation, not one label
+    out = scale.score_features(features_file, scorer, scale.SEGMENT_SCHEMA, "duckdb", batch_rows=5000,
+                               out=tmp_path / "segments.parquet")
+    assert pd.read_parquet(out).sort_values("customer_id", ignore_index=True).equals(in_batches)
+
+
+def test_any_fitted_model_can_score_for_example_a_prediction(parquet, reference, tmp_path, spark):
+    _need("duckdb")
+    from sklearn.linear_model import LogisticRegression
+    columns = [c for c in reference.columns if c.startswith(("cat: ", "channel_", "browse_"))]
+    buyers = reference[reference["frequency"] > 0]
+    model = LogisticRegression(max_iter=500).fit(buyers[columns], buyers["recency_days"] <= 90)
+
+    def probability(batch: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"customer_id": batch["customer_id"].astype("int64"),
+                             "p_recent": model.predict_proba(batch[columns].astype(float))[:, 1]})
+
+    schema = {"customer_id": "BIGINT", "p_recent": "DOUBLE"}
+    features_file = scale.customer_features(parquet, "duckdb", out=tmp_path / "features.parquet")
+    expected = model.predict_proba(reference[columns])[:, 1]
+    for engine in ("duckdb", "spark"):
+        scored = scale.score_features(features_file, probability, schema, engine, spark=spark, batch_rows=3000)
+        np.testing.assert_allclose(scored["p_recent"].to_numpy(), expected, rtol=1e-12)
+
+
+def test_a_scorer_that_forgets_a_column_is_told_which(parquet, tmp_path):
+    _need("duckdb")
+    features_file = scale.customer_features(parquet, "duckdb", out=tmp_path / "features.parquet")
+    with pytest.raises(KeyError, match="micro_segment"):
+        scale.score_features(features_file, lambda batch: batch[["customer_id"]], scale.SEGMENT_SCHEMA, "duckdb")
+    with pytest.raises(ValueError, match="'duckdb' or 'spark'"):
+        scale.score_features(features_file, lambda batch: batch, scale.SEGMENT_SCHEMA, "pandas")
+
+
+# --------------------------------------------------------------------------- what is missing, said plainly
+def test_a_missing_java_is_reported_with_how_to_install_it(monkeypatch):
+    pytest.importorskip("pyspark")
+    monkeypatch.setattr(scale, "_java_command", lambda: None)
+    row = scale.engines_available().loc["spark"]
+    assert not row["available"] and "no Java runtime" in row["missing"] and "default-jre-headless" in row["missing"]
+    with pytest.raises(RuntimeError, match="spark cannot run here: no Java runtime"):
+        scale.require_engine("spark")
+
+
+def test_java_versions_are_read_old_and_new_style(monkeypatch, tmp_path):
+    for text, major in (('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_292"', 8),
+                        ('openjdk version "21" 2023-09-19', 21)):
+        fake = tmp_path / f"java{major}"
+        fake.write_text(f"#!/bin/sh\necho '{text}' >&2\n")
+        fake.chmod(0o755)
+        assert scale._java_major(str(fake)) == major
+    assert scale._java_major(str(tmp_path / "missing")) is None
+
+
+def test_unknown_engines_are_refused(sample):
+    with pytest.raises(ValueError, match="unknown engine 'polars'"):
+        scale.customer_features(sample, "polars")
+    with pytest.raises(TypeError, match="write_parquet"):
+        scale.customer_features(sample, "spark", spark=object())
