@@ -105,7 +105,7 @@ def engines_in_children(script: str, description: str, run, repeats: int) -> tup
     with its own memory) and return their results; in a child, return None.
     """
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--world", type=Path, required=True, help="a world folder made by python -m helpers.world")
+    parser.add_argument("--world", type=Path, required=True, help="a world folder (CSV from python -m helpers.world; bench_features: Parquet from python -m helpers.scale)")
     parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--engine", choices=["pandas", "duckdb"], help=argparse.SUPPRESS)  # the child's role
     args = parser.parse_args()

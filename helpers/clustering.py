@@ -39,6 +39,7 @@ MACRO_TIERS = {
     "dormant": ("hibernating", "lost"),
 }
 MINI_BATCH_ABOVE = 50_000  # rows; above this MiniBatchKMeans fits in a fraction of the time
+MIN_SEGMENT_CUSTOMERS = 600  # lesson 03's viability rule on the sample: smaller micro-segments are merged
 
 
 def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp, days: int = 180,
@@ -308,7 +309,7 @@ class MicroSegmentation:
 
 
 def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp, k: int = 4,
-                       min_customers: int = 600, seed: int = 0, features: pd.DataFrame | None = None) -> MicroSegmentation:
+                       min_customers: int = MIN_SEGMENT_CUSTOMERS, seed: int = 0, features: pd.DataFrame | None = None) -> MicroSegmentation:
     """Macro tiers from RFM, K-means on needs inside each tier, small segments merged: lesson 03 in one call.
 
     ``table`` is ``customer_table(world, as_of)`` (or any table with recency_days,

@@ -43,7 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clustering import BROWSING, MACRO_TIERS, SURVEY, browsing_counts, clustering_features, macro_segments
+from .clustering import (BROWSING, MACRO_TIERS, MIN_SEGMENT_CUSTOMERS, SURVEY, browsing_counts, clustering_features,
+                         fit_micro_segments, macro_segments)
 from .data import ValidationReport, World
 from .features import category_shares, channel_shares, interest_tags
 from .rfm import NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, name_segments, rfm_scores, rfm_table
@@ -224,6 +225,29 @@ def feature_sql(definition: FeatureDefinition, dialect: str | Dialect = "duckdb"
 
         print(feature_sql(feature_definition(world), "spark"))
     """
+    name, base_ctes, base_select, scored = _feature_parts(definition, dialect)
+    return (f"-- The customer feature table of helpers.scale, dialect: {name}\nWITH\n{base_ctes},\n"
+            f"{BASE_VIEW} AS (\n{base_select}),\n{scored}")
+
+
+BASE_VIEW = "customer_base"
+
+
+def feature_queries(definition: FeatureDefinition, dialect: str | Dialect = "duckdb") -> tuple[str, str]:
+    """:func:`feature_sql` in two steps: the per-customer numbers, then the scores, segments and tiers on top.
+
+    The second query reads the first one's result as the view
+    ``customer_base``; it reads it several times (once per score and once
+    more), so an engine that does not keep a shared result by itself (Spark)
+    should cache the first one rather than compute it four times.
+    """
+    name, base_ctes, base_select, scored = _feature_parts(definition, dialect)
+    return (f"-- The per-customer numbers of helpers.scale, dialect: {name}\nWITH\n{base_ctes}\n{base_select}",
+            f"-- Scores, named segments and tiers on {BASE_VIEW}, dialect: {name}\nWITH\n{scored}")
+
+
+def _feature_parts(definition: FeatureDefinition, dialect: str | Dialect) -> tuple[str, str, str, str]:
+    """The dialect's name, the CTEs and final SELECT of the per-customer numbers, and the scoring CTEs and SELECT."""
     d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
     q, t = d.quote, d.text
     end = f"TIMESTAMP '{definition.end:%Y-%m-%d %H:%M:%S}'"
@@ -265,9 +289,7 @@ def feature_sql(definition: FeatureDefinition, dialect: str | Dialect = "duckdb"
     survey_and_interests = ", ".join(q(s) for s in definition.survey)
     final_columns = ",\n  ".join(q(c) for c in definition.columns())
 
-    return f"""-- The customer feature table of helpers.scale, dialect: {d.name}
-WITH
-lines AS (
+    base_ctes = f"""lines AS (
   SELECT customer_id, order_id, line_number, order_ts, status, channel, product_id,
          CASE WHEN status <> 'cancelled' THEN quantity * unit_price * (1 - discount) ELSE 0.0 END AS net_value
   FROM orders
@@ -300,22 +322,22 @@ browse AS (
   SELECT customer_id,
     {browse_counts}
   FROM events WHERE event_ts >= {browse_start} AND event_ts < {end}
-  GROUP BY customer_id),
-t AS (
-  SELECT p.customer_id,
+  GROUP BY customer_id)"""
+    base_select = f"""  SELECT p.customer_id,
     {(',' + chr(10) + '    ').join(table_columns)}
   FROM people p
   LEFT JOIN rfm ON p.customer_id = rfm.customer_id
   LEFT JOIN cats ON p.customer_id = cats.customer_id
   LEFT JOIN chans ON p.customer_id = chans.customer_id
-  LEFT JOIN browse ON p.customer_id = browse.customer_id),
-buyers AS (SELECT recency_days, frequency, monetary FROM t WHERE recency_days IS NOT NULL),
+  LEFT JOIN browse ON p.customer_id = browse.customer_id
+"""
+    scored = f"""buyers AS (SELECT recency_days, frequency, monetary FROM {BASE_VIEW} WHERE recency_days IS NOT NULL),
 buyer_count AS (SELECT CAST(COUNT(*) AS DOUBLE) AS n FROM buyers),
 {','.join(c for c, _ in scores)},
 scored AS (
   SELECT t.*, r.score AS R, f.score AS F, m.score AS M,
          CAST(FLOOR(CAST(f.score + m.score AS DOUBLE) / 2 + 0.5) AS BIGINT) AS FM
-  FROM t
+  FROM {BASE_VIEW} t
   {chr(10).join('  ' + j for _, j in scores)}),
 named AS (
   SELECT scored.*,
@@ -334,40 +356,97 @@ SELECT customer_id,
 FROM tiered
 ORDER BY customer_id
 """
+    return d.name, base_ctes, base_select, scored
 
 
 # --------------------------------------------------------------------------- Parquet: what the engines read
 PARQUET_OPTIONS = {"index": False, "coerce_timestamps": "us", "allow_truncated_timestamps": True}  # Spark reads no ns
 
 
-def write_parquet(world: World, folder: str | Path) -> Path:
+def write_parquet(world: World, folder: str | Path, copies: int = 1) -> Path:
     """Write a validated world's tables as ``<folder>/<table>.parquet`` and its metadata as ``world.json``.
 
     Parquet keeps the types validation gave (dates, numbers, flags), so
     neither engine guesses them again; both read the files where they lie.
+    ``copies`` > 1 writes the world that many times over with customer and
+    order ids shifted, for scale tests: the same distributions, ``copies``
+    times the customers (each copy is written as it is made, so memory does
+    not grow with it).
 
     Example::
 
         folder = write_parquet(load_world(), "output/parquet")
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    id_stride = _stride(world.customers["customer_id"])
+    order_stride = _stride(world.orders["order_id"])
     for table in TABLES:
-        getattr(world, table).to_parquet(folder / f"{table}.parquet", **PARQUET_OPTIONS)
-    meta = {**{k: v for k, v in world.meta.items() if k not in ("files", "folder")},
-            "as_of": f"{world.as_of:%Y-%m-%d}", "format": "parquet",
-            "rows": {t: len(getattr(world, t)) for t in TABLES}}
+        frame = getattr(world, table)
+        writer = None
+        try:
+            for copy in range(copies if table != "products" else 1):
+                part = _shifted(frame, copy * id_stride, copy * order_stride)
+                arrow = pa.Table.from_pandas(part, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(folder / f"{table}.parquet", arrow.schema,
+                                              coerce_timestamps="us", allow_truncated_timestamps=True)
+                writer.write_table(arrow)
+        finally:
+            if writer is not None:
+                writer.close()
+    rows = {t: len(getattr(world, t)) * (copies if t != "products" else 1) for t in TABLES}
+    meta = {**{k: v for k, v in world.meta.items() if k not in ("files", "folder", "rows")},
+            "as_of": f"{world.as_of:%Y-%m-%d}", "format": "parquet", "copies": copies, "rows": rows}
     (folder / "world.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
     return folder
 
 
-def read_parquet_world(folder: str | Path) -> World:
-    """The world :func:`write_parquet` wrote, as a :class:`helpers.data.World` (it was validated before writing)."""
+def _stride(ids: pd.Series) -> int:
+    """A round number above every id, so shifted copies never collide."""
+    top = int(ids.max()) if len(ids) else 0
+    return 10 ** len(str(top))
+
+
+def _shifted(frame: pd.DataFrame, id_shift: int, order_shift: int) -> pd.DataFrame:
+    if not id_shift and not order_shift:
+        return frame
+    shifts = {"customer_id": id_shift, "referred_by": id_shift, "order_id": order_shift}
+    return frame.assign(**{c: frame[c] + shift for c, shift in shifts.items() if c in frame.columns})
+
+
+# the columns the feature table reads, so pandas need not load the rest of a large world
+FEATURE_INPUT_COLUMNS = {
+    "customers": ["customer_id", "signup_date", *SURVEY, "interests"],
+    "products": ["product_id", "category"],
+    "orders": ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price",
+               "discount", "channel", "status"],
+    "events": ["customer_id", "event_ts", "event_type"],
+}
+
+
+def read_parquet_world(folder: str | Path, columns: Mapping[str, Sequence[str]] | None = None) -> World:
+    """The world :func:`write_parquet` wrote, as a :class:`helpers.data.World` (it was validated before writing).
+
+    ``columns`` reads only those columns of the tables it names (and no rows
+    of a table it leaves out), e.g. :data:`FEATURE_INPUT_COLUMNS`.
+    """
     folder = Path(folder)
     missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
     if missing:
         raise FileNotFoundError(f"{folder} lacks {', '.join(t + '.parquet' for t in missing)}; write it with write_parquet")
-    tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLES}
+    tables = {}
+    for table in TABLES:
+        if columns is not None and table not in columns:
+            import pyarrow.parquet as pq
+            tables[table] = pq.ParquetFile(folder / f"{table}.parquet").schema_arrow.empty_table().to_pandas()
+        else:
+            tables[table] = pd.read_parquet(folder / f"{table}.parquet",
+                                            columns=None if columns is None else list(columns[table]))
     meta = json.loads((folder / "world.json").read_text(encoding="utf-8")) if (folder / "world.json").exists() else {}
     report = ValidationReport(notes=[f"read from Parquet in {folder}; validated when it was written"])
     return World(**tables, report=report, meta=meta)
@@ -452,11 +531,14 @@ def _quiet_spark_pandas():
         yield
 
 
-def spark_session(cores: int | None = None, memory: str = "4g", app: str = "micro-segmentation kit"):
+def spark_session(cores: int | None = None, memory: str = "4g", shuffle_partitions: int | None = None,
+                  app: str = "micro-segmentation kit"):
     """A local Spark session tuned for one machine (``local[cores]``), quiet, in UTC, with Arrow for pandas.
 
-    On a cluster, build your own session instead; the queries and scorers
-    here only use ``spark.sql``, ``spark.read`` and ``mapInPandas``.
+    ``shuffle_partitions`` defaults to two per core, right for the sample;
+    for tens of millions of rows use more (e.g. 64), so each task's share of a
+    shuffle fits in memory. On a cluster, build your own session instead; the
+    queries and scorers here only use ``spark.sql``, ``spark.read`` and ``mapInPandas``.
 
     Example::
 
@@ -468,7 +550,7 @@ def spark_session(cores: int | None = None, memory: str = "4g", app: str = "micr
     cores = cores or os.cpu_count() or 2
     spark = (SparkSession.builder.master(f"local[{cores}]").appName(app)
              .config("spark.driver.memory", memory)
-             .config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
+             .config("spark.sql.shuffle.partitions", str(shuffle_partitions or max(2, 2 * cores)))
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
@@ -502,7 +584,8 @@ def _tidy(frame: pd.DataFrame, definition: FeatureDefinition) -> pd.DataFrame:
 
 
 def customer_features(source: World | str | Path, engine: str = "duckdb", as_of: str | pd.Timestamp | None = None,
-                      definition: FeatureDefinition | None = None, spark=None, out: str | Path | None = None):
+                      definition: FeatureDefinition | None = None, spark=None, out: str | Path | None = None,
+                      duckdb_settings: Mapping[str, object] | None = None):
     """The customer feature table, R/F/M scores, named segment and macro tier of every customer, on one engine.
 
     ``source`` is a world folder written by :func:`write_parquet` (or, for
@@ -510,7 +593,9 @@ def customer_features(source: World | str | Path, engine: str = "duckdb", as_of:
     engine (the tests prove it on the sample): a DataFrame indexed by
     ``customer_id`` with :meth:`FeatureDefinition.columns`. With ``out``, the
     table is written to that Parquet file by the engine itself, without
-    collecting it into memory, and the path is returned.
+    collecting it into memory, and the path is returned. ``spark`` is a
+    session to use (default: :func:`spark_session`); ``duckdb_settings``
+    e.g. ``{"memory_limit": "8GB", "threads": 2}``.
 
     Example::
 
@@ -520,14 +605,14 @@ def customer_features(source: World | str | Path, engine: str = "duckdb", as_of:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
     definition = _definition_for(source, as_of, definition)
     if engine == "pandas":
-        world = source if isinstance(source, World) else read_parquet_world(source)
+        world = source if isinstance(source, World) else read_parquet_world(source, FEATURE_INPUT_COLUMNS)
         table = pandas_features(world, definition)
         if out is None:
             return table
         table.reset_index().to_parquet(out, **PARQUET_OPTIONS)
         return Path(out)
     if engine == "duckdb":
-        connection = duckdb_connection(source)
+        connection = duckdb_connection(source, **(duckdb_settings or {}))
         relation = connection.sql(feature_sql(definition, "duckdb"))
         if out is None:
             return _tidy(relation.df(), definition)
@@ -537,12 +622,18 @@ def customer_features(source: World | str | Path, engine: str = "duckdb", as_of:
         raise TypeError("Spark reads files: write the world with write_parquet(world, folder) and pass the folder")
     spark = spark or spark_session()
     spark_views(spark, source)
-    frame = spark.sql(feature_sql(definition, "spark"))
-    if out is None:
-        with _quiet_spark_pandas():
-            return _tidy(frame.toPandas(), definition)
-    frame.write.mode("overwrite").parquet(str(out))
-    return Path(out)
+    base_sql, scored_sql = feature_queries(definition, "spark")
+    base = spark.sql(base_sql).persist()  # the scores read it four times; Spark would compute it four times
+    base.createOrReplaceTempView(BASE_VIEW)
+    try:
+        frame = spark.sql(scored_sql)
+        if out is None:
+            with _quiet_spark_pandas():
+                return _tidy(frame.toPandas(), definition)
+        frame.write.mode("overwrite").parquet(str(out))
+        return Path(out)
+    finally:
+        base.unpersist()
 
 
 # --------------------------------------------------------------------------- scoring a fitted model at scale
@@ -618,6 +709,35 @@ def _checked(part: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
 SEGMENT_SCHEMA = {"customer_id": "BIGINT", "micro_segment": "STRING"}
 
 
+def segment_features(table: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Lesson 03's clustering features (what customers buy, how they shop and browse, survey, interests) from a
+    feature table, any engine's: the browsing counts are already in it, so no events are needed."""
+    return clustering_features(table, None, as_of, browsing=table.filter(like="browse_"))
+
+
+def fit_segments_on_sample(table: pd.DataFrame, as_of: str | pd.Timestamp, fraction: float = 0.2, seed: int = 0,
+                           k: int = 4, min_customers: int | None = None):
+    """Lesson 03's micro-segments fitted on a random ``fraction`` of the customers of a feature table.
+
+    Fitting needs every row of its input in memory at once; scoring does
+    not. So at scale, fit on a sample that fits (a few hundred thousand
+    customers are plenty for a handful of centres) and score everyone with
+    :func:`segment_scorer`. ``min_customers`` (the viability rule) defaults to
+    lesson 03's, scaled to the sample.
+
+    Example::
+
+        model = fit_segments_on_sample(table, world.as_of, fraction=0.2)
+    """
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    sample = table.sample(frac=fraction, random_state=seed).sort_index()
+    if min_customers is None:
+        min_customers = max(1, round(MIN_SEGMENT_CUSTOMERS * fraction))
+    return fit_micro_segments(sample, None, as_of, k=k, min_customers=min_customers, seed=seed,
+                              features=segment_features(sample, as_of))
+
+
 def segment_scorer(model, as_of: str | pd.Timestamp) -> Scorer:
     """A scorer giving each customer of a feature-table batch the micro-segment of a fitted lesson-03 model.
 
@@ -632,8 +752,7 @@ def segment_scorer(model, as_of: str | pd.Timestamp) -> Scorer:
     """
     def score(batch: pd.DataFrame) -> pd.DataFrame:
         table = batch.set_index("customer_id")
-        features = clustering_features(table, None, as_of, browsing=table.filter(like="browse_"))
-        labels = model.assign(table, None, as_of, features=features)
+        labels = model.assign(table, None, as_of, features=segment_features(table, as_of))
         return pd.DataFrame({"customer_id": labels.index.to_numpy("int64"), "micro_segment": labels.to_numpy(str)})
     return score
 
@@ -670,3 +789,39 @@ def disagreements(reference: pd.DataFrame, other: pd.DataFrame, tolerance: float
             first = shared[~same][0]
             rows.append((column, int((~same).sum()), first, mine[first], theirs[first]))
     return pd.DataFrame(rows, columns=["column", "rows", "example customer", "reference", "other"])
+
+
+# --------------------------------------------------------------------------- command line
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.scale parquet|features ...``: make a Parquet world, or its feature table on an engine."""
+    import argparse
+    import time
+    from .data import load_world
+    parser = argparse.ArgumentParser(prog="python -m helpers.scale", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("parquet", help="validate a world folder (CSV) and write it as Parquet")
+    make.add_argument("--world", required=True, help="a world folder of CSV files (python -m helpers.world), or one "
+                                                     "this command wrote (to make copies of it)")
+    make.add_argument("--out", required=True, help="the Parquet folder to write")
+    make.add_argument("--copies", type=int, default=1, help="write the world this many times over, ids shifted")
+    features = commands.add_parser("features", help="the customer feature table of a Parquet world, on one engine")
+    features.add_argument("--data", required=True, help="a Parquet folder written by the parquet command")
+    features.add_argument("--engine", choices=ENGINES, default="duckdb")
+    features.add_argument("--out", required=True, help="the Parquet file (DuckDB, pandas) or folder (Spark) to write")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    if args.command == "parquet":
+        if (Path(args.world) / "orders.parquet").exists():
+            world = read_parquet_world(args.world)
+        else:
+            world = load_world(args.world)
+            print(world.report, file=sys.stderr)
+        write_parquet(world, args.out, copies=args.copies)
+    else:
+        customer_features(args.data, args.engine, out=args.out)
+    print(f"{args.command}: {time.perf_counter() - start:.1f} s -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

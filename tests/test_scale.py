@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from helpers import scale
-from helpers.clustering import fit_micro_segments, clustering_features
 from helpers.data import load_world
 
 
@@ -89,6 +88,24 @@ def test_parquet_keeps_every_row_and_type(sample, parquet):
         scale.read_parquet_world(parquet / "nowhere")
 
 
+def test_copies_multiply_the_customers_and_keep_what_each_looks_like(small_world_dir, tmp_path):
+    _need("duckdb")
+    world = load_world(small_world_dir)
+    once = scale.customer_features(scale.write_parquet(world, tmp_path / "once"), "duckdb")
+    thrice_folder = scale.write_parquet(world, tmp_path / "thrice", copies=3)
+    assert scale.read_parquet_world(thrice_folder).meta["rows"]["orders"] == 3 * len(world.orders)
+    thrice = scale.customer_features(thrice_folder, "duckdb")
+    assert len(thrice) == 3 * len(once) and thrice.index.is_unique
+    stride = 10 ** len(str(world.customers["customer_id"].max()))
+    for copy in range(3):
+        shifted = thrice.loc[once.index + copy * stride]
+        shifted.index = once.index
+        # even the quantile scores: every value occurs three times as often, so its mid-rank percentile is unchanged
+        assert scale.disagreements(once, shifted).empty, scale.disagreements(once, shifted)
+    only_features = scale.read_parquet_world(thrice_folder, scale.FEATURE_INPUT_COLUMNS)
+    assert list(only_features.events.columns) == ["customer_id", "event_ts", "event_type"] and only_features.campaign.empty
+
+
 def test_disagreements_name_the_column_the_rows_and_an_example(reference):
     changed = reference.copy()
     changed.loc[changed.index[:3], "monetary"] += 0.01
@@ -136,18 +153,16 @@ def test_engines_write_the_table_to_parquet_without_collecting_it(parquet, refer
 @pytest.fixture(scope="module")
 def fitted(sample, reference):
     """Lesson 03's micro-segments fitted on a fifth of the customers, as one would on far more data."""
-    table = reference.sample(frac=0.2, random_state=0).sort_index()
-    features = clustering_features(table, None, sample.as_of, browsing=table.filter(like="browse_"))
-    return fit_micro_segments(table, None, sample.as_of, features=features, min_customers=100)
+    model = scale.fit_segments_on_sample(reference, sample.as_of, fraction=0.2)
+    assert len(model.labels) == round(0.2 * len(reference))
+    return model
 
 
 def test_a_model_fitted_on_a_sample_scores_everyone_the_same_in_batches_and_in_spark(
         sample, parquet, reference, fitted, tmp_path, spark):
     _need("duckdb")
     features_file = scale.customer_features(parquet, "duckdb", out=tmp_path / "features.parquet")
-    everyone = fitted.assign(reference, None, sample.as_of,
-                             features=clustering_features(reference, None, sample.as_of,
-                                                          browsing=reference.filter(like="browse_")))
+    everyone = fitted.assign(reference, None, sample.as_of, features=scale.segment_features(reference, sample.as_of))
     scorer = scale.segment_scorer(fitted, sample.as_of)
     in_batches = scale.score_features(features_file, scorer, scale.SEGMENT_SCHEMA, "duckdb", batch_rows=4096)
     in_spark = scale.score_features(features_file, scorer, scale.SEGMENT_SCHEMA, "spark", spark=spark)
