@@ -115,6 +115,25 @@ def agreement(outputs: dict[str, Path]) -> dict[str, int]:
     return found
 
 
+def markdown_table(sizes: list[dict]) -> str:
+    """The results as a Markdown table: seconds, ratio to DuckDB and peak memory per engine and size."""
+    lines = ["| order lines | customers | engine | seconds | x DuckDB | peak memory (GiB) | note |",
+             "|---:|---:|---|---:|---:|---:|---|"]
+    for size in sizes:
+        counts = next((r for r in size["results"] if "order_lines" in r), {})
+        duck = next((r["seconds"] for r in size["results"] if r["engine"] == "duckdb" and r["fits"]), None)
+        for r in size["results"]:
+            seconds = ratio = "-"
+            if r["fits"]:
+                seconds = f"{r['seconds']}" + (f" (+{r['startup_seconds']} start)" if r["startup_seconds"] >= 1 else "")
+                ratio = f"{r['seconds'] / duck:.1f}" if duck else ""
+            lines.append(f"| {counts.get('order_lines', 0):,} | {counts.get('customers', 0):,} | {r['engine']} | "
+                         f"{seconds} | {ratio} | {r['peak_mib'] / 1024:.1f} | {r.get('note', '')} |")
+        differ = ", ".join(f"{pair}: {n:,}" for pair, n in size["rows_that_differ"].items()) or "(one engine only)"
+        lines.append(f"| | | rows that differ | {differ} | | | |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, nargs="+", help="Parquet world folders (python -m helpers.scale parquet)")
@@ -124,6 +143,7 @@ def main() -> int:
     parser.add_argument("--engine-memory-gib", type=int, default=14,
                         help="what DuckDB (memory_limit) and Spark (driver memory) may use")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/bench_scale"))
+    parser.add_argument("--results", default="scale.json", help="file name in benchmarks/results/")
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,23 +164,12 @@ def main() -> int:
             if result["fits"]:
                 outputs[engine] = out
         sizes.append({"data": str(data), "results": results, "rows_that_differ": agreement(outputs)})
-    print("| order lines | customers | engine | seconds | x DuckDB | peak memory (GiB) | note |")
-    print("|---:|---:|---|---:|---:|---:|---|")
-    for size in sizes:
-        duck = next((r["seconds"] for r in size["results"] if r["engine"] == "duckdb" and r["fits"]), None)
-        for r in size["results"]:
-            lines = f"{r['order_lines']:,}" if "order_lines" in r else ""
-            customers = f"{r['customers']:,}" if "customers" in r else ""
-            ratio = f"{r['seconds'] / duck:.1f}" if r["fits"] and duck else ""
-            seconds = f"{r['seconds']}" + (f" (+{r['startup_seconds']} start)" if r.get("startup_seconds", 0) >= 1 else "")
-            print(f"| {lines} | {customers} | {r['engine']} | {seconds if r['fits'] else '-'} | {ratio} | "
-                  f"{r['peak_mib'] / 1024:.1f} | {r.get('note', '')} |")
-        print(f"| | | rows that differ | {size['rows_that_differ']} | | | |")
     target = ROOT / "benchmarks" / "results"
     target.mkdir(parents=True, exist_ok=True)
-    (target / "scale.json").write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(),
+    (target / args.results).write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(),
                                                    "cores_used": args.cores, "limit_gib": args.limit_gib,
                                                    "sizes": sizes}, indent=2) + "\n")
+    print(markdown_table(sizes))
     agreed = all(n == 0 for size in sizes for n in size["rows_that_differ"].values())
     return 0 if agreed else 1
 

@@ -9,6 +9,7 @@ Modules, one per concept:
 * :mod:`helpers.exercises` self-checking exercises; lesson exercises live in :mod:`helpers.exercise_bank`
 * :mod:`helpers.plots`     the course's plot style and shared plots
 * :mod:`helpers.colab`     installing only what Google Colab lacks
+* :mod:`helpers.scale`     lesson 10: the feature table as one SQL definition for DuckDB and Spark
 """
 
 __version__ = "0.1.0"

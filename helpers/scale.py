@@ -34,8 +34,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -537,7 +538,11 @@ def spark_session(cores: int | None = None, memory: str = "4g", shuffle_partitio
 
     ``shuffle_partitions`` defaults to two per core, right for the sample;
     for tens of millions of rows use more (e.g. 64), so each task's share of a
-    shuffle fits in memory. On a cluster, build your own session instead; the
+    shuffle fits in memory. The workers get this Python and the kit on their
+    path. Spark's own messages (start-up notes and warnings, with
+    timestamps) go to :data:`SPARK_LOG`, not into notebook outputs. On a
+    cluster, build your own session instead and ship the kit to the workers
+    (``spark.sparkContext.addPyFile`` with a zip of ``helpers/``); the
     queries and scorers here only use ``spark.sql``, ``spark.read`` and ``mapInPandas``.
 
     Example::
@@ -545,18 +550,45 @@ def spark_session(cores: int | None = None, memory: str = "4g", shuffle_partitio
         spark = spark_session(cores=2)
     """
     require_engine("spark")
-    from pyspark.sql import SparkSession
+    with _quiet_spark_pandas():
+        from pyspark.sql import SparkSession
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode: no network interface needed, no warning
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers must run this environment's Python
+    # ... and import the kit's helpers (a scorer is a helpers function), wherever the notebook runs from
+    kit_root = str(Path(__file__).resolve().parent.parent)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if kit_root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([kit_root, *paths])
     cores = cores or os.cpu_count() or 2
-    spark = (SparkSession.builder.master(f"local[{cores}]").appName(app)
-             .config("spark.driver.memory", memory)
-             .config("spark.sql.shuffle.partitions", str(shuffle_partitions or max(2, 2 * cores)))
-             .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .getOrCreate())
+    builder = (SparkSession.builder.master(f"local[{cores}]").appName(app)
+               .config("spark.driver.memory", memory)
+               .config("spark.sql.shuffle.partitions", str(shuffle_partitions or max(2, 2 * cores)))
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
+    spark = _start_quietly(builder)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+SPARK_LOG = Path(tempfile.gettempdir()) / "kit-spark.log"
+
+
+def _start_quietly(builder):
+    """Start the Java process with its error stream in :data:`SPARK_LOG`; it keeps that stream for its lifetime."""
+    from pyspark import SparkContext
+    if SparkContext._active_spark_context is not None:
+        return builder.getOrCreate()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(SPARK_LOG, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            with _quiet_spark_pandas():
+                return builder.getOrCreate()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def spark_views(spark, folder: str | Path) -> None:

@@ -35,10 +35,11 @@ LESSONS = {
     "07_monitoring_segment_migration.ipynb": "07 · Monitoring segment migration: transitions, the moves that matter, drift alerts",
     "08_responsible_micro_segmentation.ipynb": "08 · Responsible micro-segmentation: limits, privacy, proxies, consent and fatigue",
     "09_template_bring_your_own_data.ipynb": "09 · Template: bring your own data, validated segments and audiences out, headless",
+    "10_appendix_scaling_out.ipynb": "10 · Appendix: scaling out, the same features and segments on DuckDB and Spark",
 }
 
 # lessons announced in the index but not written yet
-PLANNED = {"10": "Appendix: scaling out (DuckDB, Spark)"}
+PLANNED: dict[str, str] = {}
 INDEX_LINK = "../README.md#the-lessons"
 README = ROOT / "README.md"
 GUIDE = ROOT / "docs" / "TEACHERS_GUIDE.md"
