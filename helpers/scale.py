@@ -2,11 +2,12 @@
 
 The rules of lessons 02 and 03 (:mod:`helpers.rfm`, :mod:`helpers.features`,
 :func:`helpers.clustering.browsing_counts`) are written here once more, as
-SQL generated from a :class:`FeatureDefinition`: the same query text runs in
-DuckDB (one machine, out of core, files in Parquet) and in Spark SQL (a
-cluster, or local mode). Only a handful of functions differ between the two
-dialects, and :class:`Dialect` names them. pandas stays the reference: the
-tests prove all three engines agree row for row on the sample.
+SQL generated from a :class:`FeatureDefinition`: one query, written in the
+spelling of DuckDB (one machine, out of core, files in Parquet) or of Spark
+SQL (a cluster, or local mode). The two dialects differ in a few spellings
+(quoting names, escaping quotes in text, counting days), which
+:class:`Dialect` names. pandas stays the reference: the tests prove all three
+engines agree row for row on the sample.
 
 * :func:`write_parquet` / :func:`read_parquet_world`: a validated world as
   Parquet files (what both engines read), and back.
@@ -85,9 +86,14 @@ def engines_available() -> pd.DataFrame:
 
     Example::
 
-        engines_available()      # one row per engine: available, version, missing
+        engines_available()      # pandas, parquet (pyarrow), duckdb, spark: available, version, missing
     """
     rows = [("pandas", True, pd.__version__, "")]
+    try:
+        import pyarrow
+        rows.append(("parquet", True, f"pyarrow {pyarrow.__version__}", ""))
+    except ImportError:
+        rows.append(("parquet", False, "", f"the pyarrow package: {INSTALL_HELP}"))
     try:
         import duckdb
         rows.append(("duckdb", True, duckdb.__version__, ""))
@@ -110,8 +116,8 @@ def engines_available() -> pd.DataFrame:
 
 
 def require_engine(engine: str) -> None:
-    """Raise ``RuntimeError`` saying what to install when ``engine`` cannot run here."""
-    if engine not in ENGINES:
+    """Raise ``RuntimeError`` saying what to install when ``engine`` (or ``"parquet"``) cannot run here."""
+    if engine not in (*ENGINES, "parquet"):
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
     row = engines_available().loc[engine]
     if not row["available"]:
@@ -378,6 +384,7 @@ def write_parquet(world: World, folder: str | Path, copies: int = 1) -> Path:
 
         folder = write_parquet(load_world(), "output/parquet")
     """
+    require_engine("parquet")
     import pyarrow as pa
     import pyarrow.parquet as pq
     if copies < 1:
@@ -624,8 +631,9 @@ def customer_features(source: World | str | Path, engine: str = "duckdb", as_of:
     pandas and DuckDB, a World in memory). The result is the same on every
     engine (the tests prove it on the sample): a DataFrame indexed by
     ``customer_id`` with :meth:`FeatureDefinition.columns`. With ``out``, the
-    table is written to that Parquet file by the engine itself, without
-    collecting it into memory, and the path is returned. ``spark`` is a
+    table is written by the engine itself, without collecting it into memory
+    (a Parquet file; on Spark a folder of Parquet files, which pandas and
+    DuckDB read as one), and the path is returned. ``spark`` is a
     session to use (default: :func:`spark_session`); ``duckdb_settings``
     e.g. ``{"memory_limit": "8GB", "threads": 2}``.
 
@@ -687,7 +695,7 @@ def score_features(features: str | Path, scorer: Scorer, schema: Mapping[str, st
 
     Example::
 
-        labels = score_features("output/features.parquet", segment_scorer(model), SEGMENT_SCHEMA)
+        labels = score_features("output/features.parquet", segment_scorer(model, world.as_of), SEGMENT_SCHEMA)
     """
     if engine == "duckdb":
         require_engine("duckdb")

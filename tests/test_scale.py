@@ -180,7 +180,7 @@ def test_any_fitted_model_can_score_for_example_a_prediction(parquet, reference,
     from sklearn.linear_model import LogisticRegression
     columns = [c for c in reference.columns if c.startswith(("cat: ", "channel_", "browse_"))]
     buyers = reference[reference["frequency"] > 0]
-    model = LogisticRegression(max_iter=500).fit(buyers[columns], buyers["recency_days"] <= 90)
+    model = LogisticRegression(solver="liblinear").fit(buyers[columns], buyers["recency_days"] <= 90)
 
     def probability(batch: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"customer_id": batch["customer_id"].astype("int64"),
@@ -211,6 +211,16 @@ def test_a_missing_java_is_reported_with_how_to_install_it(monkeypatch):
     assert not row["available"] and "no Java runtime" in row["missing"] and "default-jre-headless" in row["missing"]
     with pytest.raises(RuntimeError, match="spark cannot run here: no Java runtime"):
         scale.require_engine("spark")
+
+
+def test_a_missing_pyarrow_is_named_before_anything_is_written(monkeypatch, sample, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # importing it now fails, as where it is not installed
+    row = scale.engines_available().loc["parquet"]
+    assert not row["available"] and "requirements-scale.txt" in row["missing"]
+    with pytest.raises(RuntimeError, match="parquet cannot run here: the pyarrow package"):
+        scale.write_parquet(sample, tmp_path / "parquet")
+    assert not (tmp_path / "parquet").exists()
 
 
 def test_java_versions_are_read_old_and_new_style(monkeypatch, tmp_path):

@@ -61,8 +61,9 @@ def _revenue_checker(world: World):
     return check
 
 
-def exercises(world: World, folder: str | Path | None = None) -> ExerciseSet:
-    names = setup(world, folder)
+def exercises(world: World, folder: str | Path | None = None, prepared: dict | None = None) -> ExerciseSet:
+    """The lesson's exercises; ``prepared`` passes what the lesson already made (the names :func:`setup` returns)."""
+    names = prepared if prepared is not None else setup(world, folder)
     reference = names["reference"]
 
     q1 = Exercise(
