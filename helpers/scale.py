@@ -205,7 +205,7 @@ SPARK = Dialect(
 DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
 
 
-def _score_sql(d: Dialect, column: str, letter: str, higher_is_better: bool, bins: int) -> tuple[str, str]:
+def _score_sql(column: str, letter: str, higher_is_better: bool, bins: int) -> tuple[str, str]:
     """CTEs scoring one column like :func:`helpers.rfm.quantile_scores`: mid-rank percentile, ties share a score."""
     order = "" if higher_is_better else " DESC"
     ctes = (f"{letter}_values AS (SELECT {column} AS v, COUNT(*) AS c FROM buyers GROUP BY {column}),\n"
@@ -268,9 +268,9 @@ def _feature_parts(definition: FeatureDefinition, dialect: str | Dialect) -> tup
                                    for i, c in enumerate(definition.channels))
     browse_counts = ",\n    ".join(f"COUNT(CASE WHEN event_type = {t(e)} THEN 1 END) AS ev_{i}"
                                   for i, e in enumerate(definition.event_types))
-    scores = [_score_sql(d, "recency_days", "r", False, definition.bins),
-              _score_sql(d, "frequency", "f", True, definition.bins),
-              _score_sql(d, "monetary", "m", True, definition.bins)]
+    scores = [_score_sql("recency_days", "r", False, definition.bins),
+              _score_sql("frequency", "f", True, definition.bins),
+              _score_sql("monetary", "m", True, definition.bins)]
 
     table_columns = [
         f"{d.days_between('CAST(rfm.last_ts AS DATE)', as_of_day)} AS recency_days",
