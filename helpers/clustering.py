@@ -29,8 +29,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, export_text
 
 from .rfm import name_segments, rfm_scores
+from .vocabulary import PSYCHOGRAPHICS
 
-SURVEY = ("price_sensitivity", "brand_loyalty", "eco_consciousness", "tech_savviness", "adventurousness")
+SURVEY = PSYCHOGRAPHICS  # the survey scores the sample's customers answered
 BROWSING = ("view", "add_to_cart", "wishlist", "cart_abandon", "search")
 MACRO_TIERS = {
     "top customers": ("champions", "loyal"),

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import world as w
+from .vocabulary import TABLES
 from .schema import FOREIGN_KEYS, HIDDEN_SCHEMA, PRIMARY_KEYS, SCHEMA, Column
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ class DataContractError(ValueError):
 
 
 # --------------------------------------------------------------------------- reading
-def read_raw(folder: str | Path | None = None, tables: tuple[str, ...] = w.TABLES) -> dict[str, pd.DataFrame]:
+def read_raw(folder: str | Path | None = None, tables: tuple[str, ...] = TABLES) -> dict[str, pd.DataFrame]:
     """Read the world's CSV files as text, exactly as stored (validation does the typing).
 
     Example::
@@ -135,10 +135,14 @@ class World:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        return pd.Timestamp(self.meta.get("as_of", w.AS_OF))
+        """The day the data describes (from the metadata its loader wrote); never a default date."""
+        if not self.meta.get("as_of"):
+            raise ValueError("this world has no as-of date in its metadata: load it with load_world or "
+                             "load_own_data, or pass as_of explicitly")
+        return pd.Timestamp(self.meta["as_of"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {t: getattr(self, t) for t in w.TABLES}
+        return {t: getattr(self, t) for t in TABLES}
 
 
 # --------------------------------------------------------------------------- parsing
@@ -243,8 +247,31 @@ def _check_columns(table: str, frame: pd.DataFrame, columns: tuple[Column, ...])
 
 
 # --------------------------------------------------------------------------- validation
-def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
-             unknown_customers: str = "raise") -> World:
+def check_as_of(as_of: str | pd.Timestamp, order_ts: pd.Series, table: str = "orders",
+                column: str = "order_ts") -> pd.Timestamp:
+    """The as-of day, refused when it lies after the last order's day or before the first's.
+
+    An as-of day past the data would make every customer look lapsed (and
+    leave the churn model nothing to learn); one before it leaves no history.
+
+    >>> check_as_of("2026-09-30", pd.Series(pd.to_datetime(["2026-01-05 09:00", "2026-09-30 10:00"])))
+    Timestamp('2026-09-30 00:00:00')
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    stamps = order_ts.dropna()
+    if stamps.empty:
+        return as_of
+    first, last = stamps.min().normalize(), stamps.max().normalize()
+    if as_of > last:
+        raise DataContractError(table, column, f"the as-of date {as_of.date()} is {(as_of - last).days} days after the "
+                                f"last order ({last.date()}); set as_of to {last.date()} or earlier")
+    if as_of < first:
+        raise DataContractError(table, column, f"the as-of date {as_of.date()} is before the first order "
+                                f"({first.date()}); set as_of between {first.date()} and {last.date()}")
+    return as_of
+
+
+def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp, unknown_customers: str = "raise") -> World:
     """Type, tidy and check the raw tables; return a :class:`World` with its report.
 
     Repairs (reported): codes in the wrong case or with stray spaces, emails
@@ -257,7 +284,7 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
 
     Example::
 
-        world = validate(read_raw(), unknown_customers="exclude")
+        world = validate(read_raw(), as_of="2026-09-30", unknown_customers="exclude")
         world.report.excluded["orders"]   # the excluded rows, with a reason column
     """
     if unknown_customers not in ("raise", "exclude"):
@@ -300,6 +327,7 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp = w.AS_OF,
         exclusions[table] = reasons
         clean[table] = out
 
+    check_as_of(as_of, clean["orders"]["order_ts"])
     _check_keys(clean)
     _check_joins(clean, exclusions, unknown_customers)
 
@@ -366,7 +394,9 @@ def load_world(folder: str | Path | None = None, as_of: str | pd.Timestamp | Non
     """
     folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
     meta = world_metadata(folder) if (folder / "world.json").exists() else {}
-    as_of = pd.Timestamp(as_of if as_of is not None else meta.get("as_of", w.AS_OF))
+    if as_of is None and "as_of" not in meta:
+        raise ValueError(f"{folder} has no world.json with an as_of date: pass as_of explicitly")
+    as_of = pd.Timestamp(as_of if as_of is not None else meta["as_of"])
     world = validate(read_raw(folder), as_of=as_of, unknown_customers=unknown_customers)
     world.meta = {**meta, "as_of": as_of.strftime("%Y-%m-%d"), "folder": str(folder)}
     return world

@@ -12,12 +12,16 @@ import pandas as pd
 
 from .rfm import rfm_table, windowed_rfm
 from .sales import net_line_value, round_cents
-from .world import CAMPAIGN_DATE, INTERESTS, ORDER_CHANNELS
+from .vocabulary import INTERESTS, ORDER_CHANNELS
 
 
 def campaign_send_date(world) -> pd.Timestamp:
-    """The day the past campaign was sent (from the world's metadata, else the generator's date)."""
-    return pd.Timestamp((world.meta.get("campaign") or {}).get("send_date", CAMPAIGN_DATE))
+    """The day the past campaign was sent, from the world's metadata (``meta["campaign"]["send_date"]``)."""
+    send_date = (world.meta.get("campaign") or {}).get("send_date")
+    if not send_date:
+        raise ValueError("the world's metadata names no campaign send date (meta['campaign']['send_date']); "
+                         "the sample's world.json has one, your own data must say when its campaign was sent")
+    return pd.Timestamp(send_date)
 
 
 def day_before_campaign(world) -> pd.Timestamp:

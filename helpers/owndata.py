@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import EXAMPLES, FALSE_WORDS, TRUE_WORDS, DataContractError, ValidationReport, World
+from .data import EXAMPLES, FALSE_WORDS, TRUE_WORDS, DataContractError, ValidationReport, World, check_as_of
 
 SHAPES = ("invoice_lines", "order_lines", "transactions")
 STATUSES = ("completed", "returned", "cancelled")
@@ -669,6 +669,7 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
         as_of = orders["order_ts"].max().normalize()
         notes.append(f"data: no as_of date set; recency is measured from the last order's day, {as_of.date()}")
     as_of = pd.Timestamp(as_of if as_of is not None else settings["as_of"]).normalize()
+    as_of = check_as_of(as_of, orders["order_ts"], "orders", mapping["orders"].get("order_ts", "order_ts"))
     reader.exclude(f"dated after the as-of date {as_of.date()}", (orders["order_ts"] >= as_of + pd.Timedelta(days=1)).to_numpy())
     if "events" in tables:
         readers["events"].exclude(f"dated after the as-of date {as_of.date()}",

@@ -64,13 +64,16 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
 
 
 def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Index | None = None,
-              as_of: str | pd.Timestamp = "2026-09-30") -> pd.DataFrame:
+              as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Recency (days), frequency (orders), monetary value (net revenue) and tenure (days) per customer.
 
     ``customers`` (a customers table, or a list of ids) fixes the rows: every
     customer appears, buyers or not, in that order. Without it, the rows are
     the customers found in ``orders``, sorted by id. Rows with an empty
-    customer id are refused: validation excludes them first.
+    customer id are refused: validation excludes them first. ``as_of`` is
+    required (it has a default only so that ``customers`` can stay optional):
+    there is no default day, since a day that suits one data set is wrong for
+    another.
     """
     _require(orders, ORDER_COLUMNS, "orders")
     as_of = _as_of_day(as_of)

@@ -51,7 +51,7 @@ from .data import ValidationReport, World
 from .features import category_shares, channel_shares, interest_tags
 from .rfm import NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, name_segments, rfm_scores, rfm_table
 from .sales import HALF_CENT_UP, round_cents
-from .world import INTERESTS, ORDER_CHANNELS, TABLES
+from .vocabulary import INTERESTS, ORDER_CHANNELS, TABLES
 
 ENGINES = ("pandas", "duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or newer

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import world as w
+from . import vocabulary as v
 
 
 @dataclass(frozen=True)
@@ -56,23 +56,23 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("signup_date", "date", "day the customer account was created"),
         _c("country", "category", "country code", allowed=("US", "CA")),
         _c("region", "category", "region (US census region or Canadian province)",
-           allowed=tuple(sorted({c[1] for c in w.CITIES}))),
-        _c("city", "category", "nearest metropolitan area", allowed=tuple(sorted({c[2] for c in w.CITIES}))),
-        _c("urbanicity", "category", "urban, suburban or rural neighbourhood", allowed=w.URBANICITY),
-        _c("climate", "category", "climate of the metro area", allowed=w.CLIMATES),
+           allowed=tuple(sorted({c[1] for c in v.PLACES}))),
+        _c("city", "category", "nearest metropolitan area", allowed=tuple(sorted({c[2] for c in v.PLACES}))),
+        _c("urbanicity", "category", "urban, suburban or rural neighbourhood", allowed=v.URBANICITY),
+        _c("climate", "category", "climate of the metro area", allowed=v.CLIMATES),
         _c("age", "int", "age in years at the as-of date", minimum=16, maximum=110),
-        _c("gender", "category", "self-described gender", allowed=w.GENDERS),
-        _c("income_band", "category", "household income band (USD or CAD per year)", allowed=w.INCOME_BANDS, ordered=True),
-        _c("education", "category", "highest education completed", allowed=w.EDUCATION, ordered=True),
-        _c("household", "category", "household type", allowed=w.HOUSEHOLDS),
+        _c("gender", "category", "self-described gender", allowed=v.GENDERS),
+        _c("income_band", "category", "household income band (USD or CAD per year)", allowed=v.INCOME_BANDS, ordered=True),
+        _c("education", "category", "highest education completed", allowed=v.EDUCATION, ordered=True),
+        _c("household", "category", "household type", allowed=v.HOUSEHOLDS),
         _c("price_sensitivity", "float", "survey score 1 (low) to 7 (high); empty if the survey was not answered", **SCORE),
         _c("brand_loyalty", "float", "survey score 1-7; empty if not answered", **SCORE),
         _c("eco_consciousness", "float", "survey score 1-7; empty if not answered", **SCORE),
         _c("tech_savviness", "float", "survey score 1-7; empty if not answered", **SCORE),
         _c("adventurousness", "float", "survey score 1-7; empty if not answered", **SCORE),
-        _c("interests", "str", "interest tags separated by ';' (from " + ", ".join(w.INTERESTS) + "); may be empty",
+        _c("interests", "str", "interest tags separated by ';' (from " + ", ".join(v.INTERESTS) + "); may be empty",
            nullable=True),
-        _c("preferred_channel", "category", "marketing channel the customer prefers", allowed=w.MARKETING_CHANNELS),
+        _c("preferred_channel", "category", "marketing channel the customer prefers", allowed=v.MARKETING_CHANNELS),
         _c("consent_email", "bool", "agreed to marketing email"),
         _c("consent_sms", "bool", "agreed to marketing text messages"),
         _c("consent_push", "bool", "agreed to app push notifications"),
@@ -83,7 +83,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     "products": (
         _c("product_id", "str", "unique product code"),
         _c("name", "str", "product name"),
-        _c("category", "category", "product category", allowed=w.CATEGORIES),
+        _c("category", "category", "product category", allowed=v.CATEGORIES),
         _c("price", "float", "list price per unit, in US dollars (the retailer reports Canadian sales in USD too)", minimum=0),
         _c("unit_cost", "float", "what one unit costs the retailer", minimum=0),
     ),
@@ -97,21 +97,21 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("unit_price", "float", "price per unit before discount, in US dollars", minimum=0),
         _c("discount", "float", "discount as a share of the price (0.2 = 20% off)", minimum=0, maximum=1),
         _c("channel", "category", "where the order was placed; case and spaces are tidied by validation",
-           allowed=w.ORDER_CHANNELS),
+           allowed=v.ORDER_CHANNELS),
         _c("status", "category", "completed sale, cancelled before shipping, or a return row",
-           allowed=w.ORDER_STATUSES),
+           allowed=v.ORDER_STATUSES),
     ),
     "events": (
         _c("customer_id", "int", "logged-in customer; empty for anonymous sessions (excluded, reported)", nullable=True, minimum=1),
         _c("event_ts", "datetime", "when the event happened"),
-        _c("event_type", "category", "what the customer did", allowed=w.EVENT_TYPES),
+        _c("event_type", "category", "what the customer did", allowed=v.EVENT_TYPES),
         _c("product_id", "str", "product involved; empty for searches", nullable=True),
-        _c("category", "category", "category of the product, or searched for", allowed=w.CATEGORIES),
+        _c("category", "category", "category of the product, or searched for", allowed=v.CATEGORIES),
     ),
     "campaign": (
         _c("campaign_id", "str", "campaign code"),
         _c("customer_id", "int", "customer in the test (joins customers)", minimum=1),
-        _c("arm", "category", "randomized arm: treatment was emailed, control was not", allowed=w.CAMPAIGN_ARMS),
+        _c("arm", "category", "randomized arm: treatment was emailed, control was not", allowed=v.CAMPAIGN_ARMS),
         _c("sent", "bool", "email sent (treatment arm only)"),
         _c("opened", "bool", "email opened"),
         _c("clicked", "bool", "link in the email clicked"),
@@ -124,7 +124,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
 HIDDEN_SCHEMA: dict[str, tuple[Column, ...]] = {
     "truth": (
         _c("customer_id", "int", "customer", minimum=1),
-        _c("persona", "category", "hidden persona that generated the customer's behaviour", allowed=w.PERSONA_NAMES),
+        _c("persona", "category", "hidden persona that generated the customer's behaviour", allowed=v.PERSONA_NAMES),
         _c("orders_per_year", "float", "the customer's underlying order rate while active", minimum=0),
         _c("lapse_date", "date", "day the customer goes quiet for good (may lie after the as-of date)"),
         _c("lapsed_by_as_of", "bool", "lapse date falls before the as-of date"),

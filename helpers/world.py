@@ -46,6 +46,10 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .vocabulary import (CAMPAIGN_ARMS, CATEGORIES, CLIMATES, EDUCATION, EVENT_TYPES, GENDERS, HIDDEN_TABLES,  # noqa: F401
+                         HOUSEHOLDS, INCOME_BANDS, INTERESTS, MARKETING_CHANNELS, ORDER_CHANNELS, ORDER_STATUSES,
+                         PERSONA_NAMES, PLACES, PSYCHOGRAPHICS, TABLES, URBANICITY)
+
 GENERATOR_VERSION = "1.0"
 DEFAULT_SEED = 2026
 DEFAULT_CUSTOMERS = 25_000
@@ -64,14 +68,6 @@ CAMPAIGN_DATE = pd.Timestamp("2026-08-03")
 CAMPAIGN_WINDOW_DAYS = 14
 CAMPAIGN_OFFER = "15% off one order, email, 14-day attribution window"
 
-TABLES = ("customers", "products", "orders", "events", "campaign")
-HIDDEN_TABLES = ("truth",)
-
-CATEGORIES = (
-    "Men's Shirts", "Women's Activewear", "Outdoor Gear", "Home Decor", "Candles",
-    "Electronics", "Fantasy Books", "Graphic Tees", "Footwear", "Kitchen",
-    "Beauty", "Kids & Toys",
-)
 # typical list price and unit cost as a share of price, per category
 CATEGORY_PRICE = np.array([45, 55, 120, 60, 22, 180, 18, 28, 95, 40, 30, 35], float)
 CATEGORY_COST_SHARE = np.array([.45, .42, .55, .40, .30, .72, .50, .35, .50, .48, .35, .50])
@@ -91,32 +87,9 @@ PRODUCT_WORDS = {
     "Kids & Toys": (["Tiny", "Happy", "Bright", "Wonder", "Little"], ["Puzzle", "Plush", "Blocks", "Kite"]),
 }
 
-# (country, region, city, climate, share of customers)
-CITIES = (
-    ("US", "Northeast", "New York", "temperate", .13), ("US", "Northeast", "Boston", "cold", .05),
-    ("US", "Northeast", "Philadelphia", "temperate", .05), ("US", "Midwest", "Chicago", "cold", .08),
-    ("US", "Midwest", "Minneapolis", "cold", .04), ("US", "Midwest", "Columbus", "temperate", .04),
-    ("US", "South", "Atlanta", "warm", .06), ("US", "South", "Houston", "hot", .07),
-    ("US", "South", "Miami", "hot", .05), ("US", "South", "Nashville", "warm", .04),
-    ("US", "West", "Denver", "cold", .05), ("US", "West", "Seattle", "mild-wet", .06),
-    ("US", "West", "Los Angeles", "warm", .09), ("US", "West", "Phoenix", "hot", .04),
-    ("CA", "Ontario", "Toronto", "cold", .07), ("CA", "Quebec", "Montreal", "cold", .03),
-    ("CA", "British Columbia", "Vancouver", "mild-wet", .03), ("CA", "Alberta", "Calgary", "cold", .02),
-)
-CLIMATES = ("cold", "temperate", "mild-wet", "warm", "hot")
-URBANICITY = ("urban", "suburban", "rural")
-GENDERS = ("female", "male", "non-binary")
-INCOME_BANDS = ("<25k", "25-50k", "50-75k", "75-100k", "100-150k", "150k+")
-EDUCATION = ("high school", "some college", "bachelor", "graduate")
-HOUSEHOLDS = ("single", "couple", "family with children", "shared")
-PSYCHOGRAPHICS = ("price_sensitivity", "brand_loyalty", "eco_consciousness", "tech_savviness", "adventurousness")
-INTERESTS = ("fitness", "outdoors", "fashion", "home", "cooking", "gaming", "fantasy", "reading",
-             "tech", "sustainability", "travel", "music", "parenting", "beauty")
-MARKETING_CHANNELS = ("email", "sms", "push", "social")
-ORDER_CHANNELS = ("web", "app", "store")
-ORDER_STATUSES = ("completed", "cancelled", "returned")
-EVENT_TYPES = ("view", "search", "add_to_cart", "wishlist", "cart_abandon")
-CAMPAIGN_ARMS = ("treatment", "control")
+# share of customers per metro area, in the order of vocabulary.PLACES
+CITY_SHARES = (.13, .05, .05, .08, .04, .04, .06, .07, .05, .04, .05, .06, .09, .04, .07, .03, .03, .02)
+CITIES = tuple((*place, share) for place, share in zip(PLACES, CITY_SHARES, strict=True))  # (country, region, city, climate, share)
 
 FIRST_NAMES = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
                "Maria", "James", "Olivia", "Noah", "Emma", "Liam", "Sofia", "Lucas", "Mia", "Ethan",
@@ -212,7 +185,7 @@ PERSONAS: tuple[Persona, ...] = (
             _cats(active=.6), 2.8, 0.9, .28, 1.4, .2, .08, .05, (.55, .20, .25), .04, 1.6,
             (.35, .05, .05, .55), .55, 4.3, .22, -.045),
 )
-PERSONA_NAMES = tuple(p.name for p in PERSONAS)
+assert PERSONA_NAMES == tuple(p.name for p in PERSONAS), "vocabulary.PERSONA_NAMES must name the PERSONAS in order"
 
 
 # --------------------------------------------------------------------------- time

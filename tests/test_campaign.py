@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from helpers import campaign as cp
-from helpers.data import read_raw, validate
+from helpers.data import load_world
 from helpers.features import campaign_send_date, customer_table
 
 
 @pytest.fixture(scope="module")
 def world(small_world_dir):
-    return validate(read_raw(small_world_dir))
+    return load_world(small_world_dir)
 
 
 def people(n: int = 100, **columns) -> pd.DataFrame:

@@ -8,14 +8,14 @@ import pytest
 from helpers.clustering import (MACRO_TIERS, NEEDS, choose_k, cluster_profiles, clustering_features, describe_clusters,
                                 explain_with_rules, feature_pipeline, fit_nested, macro_segments, merge_small,
                                 recovery, stability)
-from helpers.data import read_raw, validate
+from helpers.data import load_world
 from helpers.features import customer_table
 from helpers.rfm import name_segments, rfm_scores
 
 
 @pytest.fixture(scope="module")
 def world(small_world_dir):
-    return validate(read_raw(small_world_dir))
+    return load_world(small_world_dir)
 
 
 @pytest.fixture(scope="module")

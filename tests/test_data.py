@@ -6,17 +6,18 @@ import pandas as pd
 import pytest
 
 from helpers.data import DataContractError, load_hidden_truth, validate
+from helpers.world import AS_OF as GENERATED_AS_OF  # the generator's day, for tables it wrote
 from helpers.schema import SCHEMA, data_dictionary, dictionary_markdown
 
 
 def _error(raw) -> DataContractError:
     with pytest.raises(DataContractError) as info:
-        validate(raw)
+        validate(raw, GENERATED_AS_OF)
     return info.value
 
 
 def test_clean_world_validates_and_every_row_is_accounted_for(raw):
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     summary = world.report.summary()
     assert (summary["kept unchanged"] + summary["repaired"] + summary["excluded"] == summary["read"]).all()
     for table in SCHEMA:
@@ -28,7 +29,7 @@ def test_clean_world_validates_and_every_row_is_accounted_for(raw):
 
 
 def test_types_after_validation(raw):
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     assert str(world.orders["order_ts"].dtype) == "datetime64[ns]"
     assert world.orders["customer_id"].dtype == "int64"
     assert list(world.customers["income_band"].cat.categories)[0] == "<25k"
@@ -102,9 +103,9 @@ def test_unknown_category_codes_are_listed(raw):
 
 
 def test_codes_in_the_wrong_case_are_repaired_and_reported(raw):
-    clean_count = validate(raw).report.summary().loc["orders", "repaired"]
+    clean_count = validate(raw, GENERATED_AS_OF).report.summary().loc["orders", "repaired"]
     raw["orders"].loc[0:9, "channel"] = "  WEB "
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     assert world.report.summary().loc["orders", "repaired"] >= clean_count + 1
     assert set(world.orders["channel"].cat.categories) == {"web", "app", "store"}
     assert world.orders.loc[0, "channel"] == "web"
@@ -112,7 +113,7 @@ def test_codes_in_the_wrong_case_are_repaired_and_reported(raw):
 
 def test_emails_are_trimmed_and_lower_cased(raw):
     raw["customers"].loc[0, "email"] = "  Someone.X@Example.COM "
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     assert world.customers.loc[0, "email"] == "someone.x@example.com"
     assert world.report.actions().query("reason == 'email: tidied case/spaces'")["rows"].iloc[0] >= 1
 
@@ -127,7 +128,7 @@ def test_unknown_customer_raises_or_is_excluded_on_request(raw):
     raw["orders"].loc[[11, 12], "customer_id"] = "999999"
     err = _error(raw)
     assert err.column == "customer_id" and "unknown_customers='exclude'" in str(err)
-    world = validate(raw, unknown_customers="exclude")
+    world = validate(raw, GENERATED_AS_OF, unknown_customers="exclude")
     excluded = world.report.excluded["orders"]
     assert {11, 12} <= set(excluded.index)
     assert (excluded.loc[[11, 12], "reason"] == "customer id not in the customers table").all()
@@ -159,7 +160,7 @@ def test_exact_duplicates_guests_and_late_rows_are_excluded_with_reasons(raw):
     orders = raw["orders"]
     late = orders.iloc[[0]].assign(order_ts="2027-01-01 10:00:00", order_id="999001")
     raw["orders"] = pd.concat([orders, orders.iloc[[1, 1]], late], ignore_index=True)
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     excluded = world.report.excluded["orders"]
     n = len(orders)
     assert excluded.loc[n, "reason"] == excluded.loc[n + 1, "reason"] == "exact duplicate of an earlier row"
@@ -170,7 +171,7 @@ def test_exact_duplicates_guests_and_late_rows_are_excluded_with_reasons(raw):
 
 def test_extra_columns_travel_along_and_are_reported(raw):
     raw["customers"]["loyalty_tier"] = "gold"
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     assert "loyalty_tier" in world.customers.columns
     assert any("loyalty_tier" in note for note in world.report.notes)
     assert "note: customers: extra column(s) ['loyalty_tier']" in str(world.report)
@@ -202,7 +203,7 @@ def test_rows_equal_after_tidying_are_duplicates_not_key_clashes(raw):
     copy = orders.iloc[[0]].copy()
     copy["channel"] = " " + copy["channel"].str.upper()
     raw["orders"] = pd.concat([orders, copy], ignore_index=True)
-    world = validate(raw)
+    world = validate(raw, GENERATED_AS_OF)
     assert world.report.excluded["orders"].loc[len(orders), "reason"] == "exact duplicate of an earlier row"
 
 
@@ -211,3 +212,14 @@ def test_hidden_truth_follows_the_world_it_belongs_to(small_world_dir):
     world = load_world(small_world_dir)
     assert world.meta["folder"] == str(small_world_dir)
     assert len(load_hidden_truth(world)) == 600  # the small world's, not the committed sample's
+
+
+def test_an_as_of_outside_the_orders_is_refused_and_a_world_without_one_has_no_default(raw):
+    with pytest.raises(DataContractError, match=r"days after the last order"):
+        validate(raw, "2041-09-30")
+    with pytest.raises(DataContractError, match=r"before the first order"):
+        validate(raw, "2001-01-01")
+    world = validate(raw, GENERATED_AS_OF)
+    world.meta = {}
+    with pytest.raises(ValueError, match="no as-of date"):
+        world.as_of

@@ -114,9 +114,9 @@ def test_drift_report_raises_readable_alerts():
 
 
 def test_recent_behaviour_counts_only_the_window(small_world_dir):
-    from helpers.data import read_raw, validate
+    from helpers.data import load_world
     from helpers.monitoring import recent_behaviour
-    world = validate(read_raw(small_world_dir))
+    world = load_world(small_world_dir)
     recent = recent_behaviour(world, "2026-09-30", days=90)
     signed_up = (world.customers["signup_date"] <= "2026-09-30").sum()
     assert len(recent) == signed_up and recent.index.is_unique
@@ -146,9 +146,9 @@ def test_empty_periods_nobody_before_and_no_activity_in_the_window(small_world_d
     everyone_new = transition_matrix(pd.Series([], dtype=object), pd.Series(["a", "b", "b"], index=[1, 2, 3]))
     assert everyone_new.index.tolist() == [NEW] and everyone_new.loc[NEW].tolist() == [1, 2]
     assert np.isnan(stayed_share(everyone_new))  # nobody existed before: no share to report
-    from helpers.data import read_raw, validate
+    from helpers.data import load_world
     from helpers.monitoring import recent_behaviour
-    world = validate(read_raw(small_world_dir))
+    world = load_world(small_world_dir)
     quiet = recent_behaviour(world, "2024-09-15", days=30)  # before the order history starts: customers, no orders
     assert len(quiet) > 0 and (quiet["orders_30d"] == 0).all() and (quiet["revenue_30d"] == 0).all()
     assert quiet["channel_app"].isna().all()

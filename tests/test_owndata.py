@@ -339,8 +339,11 @@ def test_inputs_that_used_to_crash_get_a_clear_error(tmp_path):
     write(tmp_path, "tz.csv", "customer_id,date,amount\n1,2024-03-30T10:00:00+01:00,20\n2,2024-04-01T10:00:00+02:00,5\n")
     stamps = load_own_data({"orders": {**orders, "file": str(tmp_path / "tz.csv")}}).orders["order_ts"]
     assert stamps.tolist() == [pd.Timestamp("2024-03-30 09:00"), pd.Timestamp("2024-04-01 08:00")]   # UTC
-    with pytest.raises(DataContractError, match=r"no order lines are left"):
+    with pytest.raises(DataContractError, match=r"as-of date 2020-01-01 is before the first order \(2024-01-05\)"):
         load_own_data({"data": {"as_of": "2020-01-01"}, "orders": orders})
+    # an as_of years after the data used to end in an IndexError from the churn step
+    with pytest.raises(DataContractError, match=r"as-of date 2039-06-30 is \d+ days after the last order \(2024-01-05\)"):
+        load_own_data({"data": {"as_of": "2039-06-30"}, "orders": orders})
     write(tmp_path, "semi.csv", "customer_id;date;amount\n1;2024-01-05;20\n")
     with pytest.raises(MappingError, match=r"separator"):
         load_own_data({"orders": {**orders, "file": str(tmp_path / "semi.csv")}})

@@ -176,8 +176,8 @@ def test_cohort_retention_by_hand():
 
 @pytest.fixture(scope="module")
 def small(small_world_dir):
-    from helpers.data import read_raw, validate
-    return validate(read_raw(small_world_dir))
+    from helpers.data import load_world
+    return load_world(small_world_dir)
 
 
 def test_explorer_view_reacts_to_window_and_cut_points(small):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import read_raw, validate
+from helpers.data import load_world
 from helpers.features import customer_table
 from helpers.segments import (CLASSIC_SCHEMES, assign_segments, category_mix, classic_segments, mixing_table,
                               segment_profiles, segment_uplift, variance_explained, viability)
@@ -13,11 +13,11 @@ from helpers.segments import (CLASSIC_SCHEMES, assign_segments, category_mix, cl
 
 @pytest.fixture(scope="module")
 def table(small_world_dir):
-    return customer_table(validate(read_raw(small_world_dir)))
+    return customer_table(load_world(small_world_dir))
 
 
 def test_customer_table_leaves_out_customers_who_had_not_signed_up_yet(small_world_dir):
-    world = validate(read_raw(small_world_dir))
+    world = load_world(small_world_dir)
     early = customer_table(world, as_of="2025-06-30")
     assert (early["signup_date"] <= pd.Timestamp("2025-06-30")).all()
     assert len(early) < len(customer_table(world))
