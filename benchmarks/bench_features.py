@@ -36,8 +36,8 @@ from bench_rfm import _memory_mib, engines_in_children  # noqa: E402
 def run(engine: str, world: Path, repeats: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from helpers import scale
-    tables = scale.read_parquet_world(world, scale.FEATURE_INPUT_COLUMNS)
-    definition = scale.feature_definition(tables)
+    definition = scale.definition_for(world)
+    tables = scale.read_parquet_world(world, scale.input_columns(definition))
     loaded = _memory_mib("VmRSS")
     try:
         Path("/proc/self/clear_refs").write_text("5")

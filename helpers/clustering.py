@@ -28,37 +28,19 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, export_text
 
-from .rfm import name_segments, rfm_scores
-from .vocabulary import PSYCHOGRAPHICS
+from .features.measures import browsing_counts  # noqa: F401  (lessons import it from here)
+from .rfm import MACRO_TIERS, macro_segments, name_segments, rfm_scores  # noqa: F401
+from .vocabulary import EVENT_TYPES, PSYCHOGRAPHICS
 
 SURVEY = PSYCHOGRAPHICS  # the survey scores the sample's customers answered
-BROWSING = ("view", "add_to_cart", "wishlist", "cart_abandon", "search")
-MACRO_TIERS = {
-    "top customers": ("champions", "loyal"),
-    "rising": ("potential loyalists", "new customers", "promising"),
-    "slipping": ("need attention", "about to sleep", "at risk", "cannot lose them"),
-    "dormant": ("hibernating", "lost"),
-}
+BROWSING = EVENT_TYPES  # the browsing event types the sample logs, in the contract's order
 MINI_BATCH_ABOVE = 50_000  # rows; above this MiniBatchKMeans fits in a fraction of the time
 MIN_SEGMENT_CUSTOMERS = 600  # lesson 03's viability rule on the sample: smaller micro-segments are merged
 
 
-def browsing_counts(events: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp, days: int = 180,
-                    types: Sequence[str] | None = BROWSING) -> pd.DataFrame:
-    """Events of each type per customer in the last ``days`` before the as-of day (zeros where none).
-
-    ``types`` fixes the columns (the sample's event types by default); ``None``
-    takes every type found in ``events``, sorted (for your own data).
-    """
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    recent = events[(events["event_ts"] >= end - pd.Timedelta(days=days)) & (events["event_ts"] < end)]
-    counts = recent.groupby(["customer_id", recent["event_type"].astype(str)]).size().unstack(fill_value=0)
-    columns = list(types) if types is not None else sorted(events["event_type"].dropna().astype(str).unique())
-    return counts.reindex(index=customers, columns=columns, fill_value=0).add_prefix("browse_")
-
-
-FEATURE_GROUPS = ("value", "categories", "channels", "browsing", "survey", "interests")
+FEATURE_GROUPS = ("value", "habits", "categories", "channels", "browsing", "survey", "interests")
 NEEDS = ("categories", "channels", "browsing", "survey", "interests")  # what micro-segments are about
+NEEDS_BROWSE_DAYS = 180  # browsing counts over the last half year
 
 
 def clustering_features(table: pd.DataFrame, events: pd.DataFrame | None, as_of: str | pd.Timestamp,
@@ -66,6 +48,7 @@ def clustering_features(table: pd.DataFrame, events: pd.DataFrame | None, as_of:
     """Numeric features per customer for clustering (scaling and imputation come later, in the pipeline).
 
     Groups: ``value`` (log orders, log revenue, log order value, recency),
+    ``habits`` (log order value, share returned, days between orders),
     ``categories`` (spend shares), ``channels`` (order shares), ``browsing``
     (log event counts in the last 180 days), ``survey`` (scores, missing
     where unanswered) and ``interests`` (0/1 tags). The default, ``NEEDS``,
@@ -83,14 +66,24 @@ def clustering_features(table: pd.DataFrame, events: pd.DataFrame | None, as_of:
                                    "log_revenue": np.log1p(table["monetary"].clip(lower=0)),
                                    "log_order_value": np.log1p(table["aov"].fillna(0).clip(lower=0)),
                                    "recency_days": table["recency_days"]}, index=table.index))
+    if "habits" in groups:  # how a customer buys, for data without categories, channels or browsing
+        missing = [c for c in ("aov", "return_share", "days_between_orders") if c not in table.columns]
+        if missing:
+            raise ValueError(f"the habits group needs the columns {missing} (helpers.features.model_features has them)")
+        parts.append(pd.DataFrame({"log_order_value": np.log1p(table["aov"].clip(lower=0)),
+                                   "return_share": table["return_share"],
+                                   "days_between_orders": table["days_between_orders"]}, index=table.index))
     if "categories" in groups:
         parts.append(table.filter(like="cat: "))
     if "channels" in groups:
-        parts.append(table[["channel_web", "channel_app", "channel_store"]])
+        parts.append(table.filter(regex=r"^channel_"))
     if "browsing" in groups:
+        if browsing is None and table.filter(regex=rf"^browse_.*_{NEEDS_BROWSE_DAYS}d$").shape[1]:
+            browsing = table.filter(regex=rf"^browse_.*_{NEEDS_BROWSE_DAYS}d$")  # made by the feature table already
         if browsing is None and events is None:
             raise ValueError("the browsing group needs events, or the counts already made (browsing=)")
-        counts = browsing_counts(events, table.index, as_of) if browsing is None else browsing.reindex(table.index)
+        counts = (browsing_counts(events, table.index, as_of, NEEDS_BROWSE_DAYS, BROWSING) if browsing is None
+                  else browsing.reindex(table.index))
         parts.append(np.log1p(counts))
     if "survey" in groups:
         parts.append(table[list(SURVEY)])
@@ -106,13 +99,6 @@ def feature_pipeline(columns: Sequence[str]):
     transformer = ColumnTransformer([("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
                                       list(columns))], verbose_feature_names_out=False)
     return transformer.set_output(transform="pandas")
-
-
-def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] = MACRO_TIERS) -> pd.Series:
-    """Broad tiers from the named RFM segments; customers with no purchase get no tier (missing)."""
-    mapping = {segment: tier for tier, segments in tiers.items() for segment in segments}
-    return pd.Series(pd.Categorical(rfm_segments.astype(str).map(mapping), categories=list(tiers)),
-                     index=rfm_segments.index, name="macro")
 
 
 # --------------------------------------------------------------------------- choosing k

@@ -17,9 +17,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .clustering import browsing_counts
-from .features import channel_shares
-from .sales import net_line_value
+from .features import recent_behaviour  # noqa: F401  (a preset of the one feature definition; lesson 07 imports it here)
 
 NEW = "not a customer yet"
 PSI_WATCH, PSI_ALERT = 0.1, 0.25  # the usual rule of thumb: < 0.1 stable, 0.1-0.25 some shift, > 0.25 shifted
@@ -108,26 +106,6 @@ def move_summary(before: pd.Series, after: pd.Series, value: pd.Series, top: int
 
 
 # --------------------------------------------------------------------------- drift
-def recent_behaviour(world, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
-    """What each customer (signed up by ``as_of``) did in the last ``days``: orders, net revenue, channel shares, browsing.
-
-    Drift shows in *recent* behaviour; whole-history totals and tenure grow for
-    everyone with time and would raise alerts that mean nothing.
-    """
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    start = end - pd.Timedelta(days=days)
-    customers = world.customers.loc[world.customers["signup_date"] < end, "customer_id"]
-    index = pd.Index(customers, name="customer_id")
-    lines = world.orders[(world.orders["order_ts"] >= start) & (world.orders["order_ts"] < end)]
-    placed = lines[lines["status"] == "completed"].drop_duplicates("order_id")
-    out = pd.DataFrame(index=index)
-    out[f"orders_{days}d"] = placed.groupby("customer_id").size().reindex(index, fill_value=0)
-    out[f"revenue_{days}d"] = net_line_value(lines).groupby(lines["customer_id"]).sum().reindex(index, fill_value=0.0)
-    shares = channel_shares(lines, index, as_of)
-    out = out.join(shares.where(out[f"orders_{days}d"] > 0, axis=0))  # no order, no channel share
-    return out.join(browsing_counts(world.events, index, as_of, days=days))
-
-
 def size_shift(before: pd.Series, after: pd.Series, alert_points: float = 3.0, alert_relative: float = 0.3) -> pd.DataFrame:
     """Segment sizes and shares at both dates, the change in share (points and relative) and a status.
 

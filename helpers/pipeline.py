@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 
 from .campaign import export_audiences, reachability
-from .clustering import browsing_counts, fit_micro_segments, macro_segments
+from .clustering import NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments
 from .data import DataContractError, World
-from .features import category_shares, channel_shares
+from .features import model_features
 from .lifecycle import lifecycle_stage
 from .monitoring import drift_report, size_shift, transition_matrix
 from .owndata import guess_control, load_own_data
 from .predict import fit_and_evaluate, propensity_bands
-from .rfm import name_segments, rfm_scores, rfm_table, windowed_rfm
+from .rfm import name_segments, rfm_scores, windowed_rfm
 from .uplift import arm_balance, average_effect
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -94,58 +94,23 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- features from any order data
-def behaviour_features(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
-    """Numbers per customer (signed up by ``as_of``) from whatever tables the data has, computed up to ``as_of``.
+def segment_feature_groups(table: pd.DataFrame) -> list[str]:
+    """Lesson 03's needs groups (categories, channels, browsing, survey, interests) that this data has and that vary.
 
-    Always: recency, frequency, monetary, tenure, order value, the share of
-    value returned and the days between orders. With categories: spend
-    shares (``cat: <category>``); with a channel column: order shares
-    (``channel_<name>``); with events: counts per event type in the last 30
-    and 180 days.
-
-    Example::
-
-        behaviour_features(world, world.as_of).columns
-    """
-    as_of = pd.Timestamp(as_of).normalize()
-    customers = world.customers.loc[world.customers["signup_date"] < as_of + pd.Timedelta(days=1), "customer_id"]
-    index = pd.Index(customers, name="customer_id")
-    orders = world.orders
-    rfm = rfm_table(orders, index, as_of)
-    before = orders[orders["order_ts"] < as_of + pd.Timedelta(days=1)]
-    gross = (before["quantity"].abs() * before["unit_price"] * (1 - before["discount"])).where(before["status"] != "cancelled", 0)
-    returned = gross.where(before["status"] == "returned", 0).groupby(before["customer_id"]).sum()
-    sold = gross.where(before["status"] == "completed", 0).groupby(before["customer_id"]).sum()
-    table = rfm.assign(
-        aov=(rfm["monetary"] / rfm["frequency"]).where(rfm["frequency"] > 0),
-        return_share=(returned / sold.where(sold > 0)).reindex(index).clip(0, 1),
-        days_between_orders=(rfm["tenure_days"] - rfm["recency_days"]) / (rfm["frequency"] - 1).where(rfm["frequency"] > 1))
-    if world.products is not None and "category" in world.products.columns:
-        table = table.join(category_shares(before, world.products, index, as_of))
-    if orders["channel"].notna().any():
-        channels = sorted(orders["channel"].dropna().astype(str).unique())
-        table = table.join(channel_shares(before, index, as_of, channels=channels))
-    if world.events is not None:
-        for days in (30, 180):
-            table = table.join(browsing_counts(world.events, index, as_of, days=days, types=None).add_suffix(f"_{days}d"))
-    return table.astype(float)
-
-
-def needs_features(table: pd.DataFrame) -> pd.DataFrame:
-    """The columns micro-segments group on inside a macro tier: what customers buy and how, not how much again.
-
-    Recency, frequency and monetary value already made the macro tiers, so
-    they are left out (as in lesson 03); order value, returns and rhythm stay,
-    with categories, channels and browsing where the data has them (counts on
-    a log scale).
+    On the sample that is all of them, so the template's micro-segments group
+    customers on exactly what lesson 03's do. A data set with none of them
+    (a plain transaction log) falls back to ``habits``: order value, returns
+    and the rhythm of buying.
 
     Example::
 
-        needs_features(behaviour_features(world, world.as_of)).columns
+        segment_feature_groups(model_features(world, world.as_of))
     """
-    parts = [np.log1p(table[["aov"]].clip(lower=0)), table[["return_share", "days_between_orders"]],
-             table.filter(like="cat: "), table.filter(like="channel_"), np.log1p(table.filter(regex=r"^browse_.*_180d$"))]
-    return pd.concat(parts, axis=1)
+    columns = {"categories": table.filter(like="cat: "), "channels": table.filter(regex=r"^channel_"),
+               "browsing": table.filter(regex=rf"^browse_.*_{NEEDS_BROWSE_DAYS}d$"),
+               "survey": table[[c for c in SURVEY if c in table.columns]], "interests": table.filter(like="tag_")}
+    varies = {group: bool(frame.shape[1]) and bool((frame.nunique(dropna=True) > 1).any()) for group, frame in columns.items()}
+    return [group for group in NEEDS if varies[group]] or ["habits"]
 
 
 def export_salt(world: World) -> str | None:
@@ -240,7 +205,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     result.skipped = [(part, row["why not"]) for part, row in able.iterrows() if not row["available"]]
 
     say("RFM scores, segments and lifecycle")
-    table = behaviour_features(world, as_of)
+    table = model_features(world, as_of)  # the features lesson 04's models learn from, as of the data's day
     scores = rfm_scores(table)
     customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(scores)
     customers["rfm_segment"] = name_segments(scores)
@@ -250,8 +215,9 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     say("micro-segments")
     buyers = int((table["frequency"] > 0).sum())
     minimum = settings["min_customers"] or max(100, round(0.02 * buyers))
+    features = clustering_features(table, None, as_of, groups=segment_feature_groups(table))
     micro = fit_micro_segments(table, world.events, as_of, k=settings["k"], min_customers=minimum,
-                               seed=settings["seed"], features=needs_features(table))
+                               seed=settings["seed"], features=features)
     customers["micro_segment"] = micro.labels
 
     say("churn risk")
@@ -261,8 +227,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         train_cutoff = test_cutoff - pd.Timedelta(days=horizon)
         try:
             evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
-                                          buyers_only=True, seed=settings["seed"], features=behaviour_features,
-                                          max_train_rows=MAX_TRAIN_ROWS)
+                                          buyers_only=True, seed=settings["seed"], max_train_rows=MAX_TRAIN_ROWS)
         except ValueError as error:  # e.g. everyone churned in the training window: nothing to learn
             evaluation = None
             result.skipped.append((CHURN, str(error)))

@@ -21,24 +21,10 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import brier_score_loss, mean_absolute_error, roc_auc_score
 
-from .clustering import SURVEY, browsing_counts
-from .features import customer_table
+from .features import model_features  # noqa: F401  (the one definition of the model's features; lessons import it here)
 from .sales import net_line_value
 
 TARGETS = ("buys_category", "churns", "value")
-
-
-def model_features(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
-    """Numeric features per customer signed up by ``as_of``, computed only from data up to ``as_of``."""
-    table = customer_table(world, as_of=as_of)
-    columns = ["recency_days", "frequency", "monetary", "tenure_days", "aov", "age", "followers", *SURVEY]
-    features = table[columns].astype(float)
-    features = features.join(table.filter(like="cat: ")).join(table[["channel_web", "channel_app", "channel_store"]])
-    features = features.join(table.filter(like="tag_").astype(float))
-    features = features.join(browsing_counts(world.events, table.index, as_of, days=30).add_suffix("_30d"))
-    features = features.join(browsing_counts(world.events, table.index, as_of, days=180).add_suffix("_180d"))
-    features["days_since_signup"] = (pd.Timestamp(as_of).normalize() - table["signup_date"]).dt.days.astype(float)
-    return features
 
 
 def outcomes(world, cutoff: str | pd.Timestamp, horizon_days: int, category: str | None = None) -> pd.DataFrame:

@@ -274,6 +274,13 @@ RFM_SEGMENT_MAP: tuple[SegmentRule, ...] = (
     SegmentRule("lost", (1, 2), (1, 1), "long ago, once or for little"),
 )
 NO_PURCHASE = "no purchase"
+# the broad tiers of lesson 03, each a group of named segments ("no purchase" has no tier)
+MACRO_TIERS = {
+    "top customers": ("champions", "loyal"),
+    "rising": ("potential loyalists", "new customers", "promising"),
+    "slipping": ("need attention", "about to sleep", "at risk", "cannot lose them"),
+    "dormant": ("hibernating", "lost"),
+}
 
 
 def segment_grid(segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP, bins: int = 5) -> pd.DataFrame:
@@ -311,6 +318,17 @@ def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM
     codes = np.where(scored.to_numpy(), lookup[r, fm], len(names))
     return pd.Series(pd.Categorical.from_codes(codes, categories=names + [NO_PURCHASE]), index=scores.index,
                      name="rfm_segment")
+
+
+def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] = MACRO_TIERS) -> pd.Series:
+    """Broad tiers from the named RFM segments; customers with no purchase get no tier (missing).
+
+    >>> macro_segments(pd.Series(["loyal", "lost", "no purchase"])).tolist()
+    ['top customers', 'dormant', nan]
+    """
+    mapping = {segment: tier for tier, segments in tiers.items() for segment in segments}
+    return pd.Series(pd.Categorical(rfm_segments.astype(str).map(mapping), categories=list(tiers)),
+                     index=rfm_segments.index, name="macro")
 
 
 def segment_summary(rfm: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:

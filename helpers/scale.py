@@ -45,13 +45,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clustering import (BROWSING, MACRO_TIERS, MIN_SEGMENT_CUSTOMERS, SURVEY, browsing_counts, clustering_features,
-                         fit_micro_segments, macro_segments)
+from .clustering import MIN_SEGMENT_CUSTOMERS, clustering_features, fit_micro_segments
 from .data import ValidationReport, World
-from .features import category_shares, channel_shares, interest_tags
-from .rfm import NO_PURCHASE, RFM_SEGMENT_MAP, SegmentRule, name_segments, rfm_scores, rfm_table
-from .sales import HALF_CENT_UP, round_cents
-from .vocabulary import INTERESTS, ORDER_CHANNELS, TABLES
+from .features import FeatureDefinition, build_features, feature_definition
+from .features.sql import BASE_VIEW, DIALECTS, DUCKDB, SPARK, Dialect, feature_queries, feature_sql  # noqa: F401
+from .vocabulary import TABLES
 
 ENGINES = ("pandas", "duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or newer
@@ -124,248 +122,6 @@ def require_engine(engine: str) -> None:
         raise RuntimeError(f"{engine} cannot run here: {row['missing']}")
 
 
-# --------------------------------------------------------------------------- the definition
-@dataclass(frozen=True)
-class FeatureDefinition:
-    """Everything the customer feature table depends on, besides the data: one definition for every engine.
-
-    The defaults are the course's: the sample's channels, browsing event
-    types (counted over the last 180 days), survey scores and interests, five
-    score bins, the named segments of lesson 02 and the macro tiers of lesson 03.
-    """
-
-    as_of: pd.Timestamp
-    categories: tuple[str, ...]
-    channels: tuple[str, ...] = ORDER_CHANNELS
-    event_types: tuple[str, ...] = BROWSING
-    browse_days: int = 180
-    survey: tuple[str, ...] = SURVEY
-    interests: tuple[str, ...] = INTERESTS
-    bins: int = 5
-    segment_map: tuple[SegmentRule, ...] = RFM_SEGMENT_MAP
-    tiers: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(MACRO_TIERS))
-
-    @property
-    def end(self) -> pd.Timestamp:
-        """The first instant after the as-of day: everything strictly before it counts."""
-        return pd.Timestamp(self.as_of).normalize() + pd.Timedelta(days=1)
-
-    def columns(self) -> list[str]:
-        """The output columns, in order (``customer_id`` is the index)."""
-        return (["recency_days", "frequency", "monetary", "tenure_days", "aov"]
-                + [f"cat: {c}" for c in self.categories] + [f"channel_{c}" for c in self.channels]
-                + [f"browse_{e}" for e in self.event_types] + list(self.survey)
-                + [f"tag_{i}" for i in self.interests] + ["R", "F", "M", "FM", "rfm_segment", "macro"])
-
-
-def feature_definition(world_or_products: World | pd.DataFrame, as_of: str | pd.Timestamp | None = None,
-                       **overrides) -> FeatureDefinition:
-    """The course's definition for a world (or its products table), as of ``as_of`` (the world's date by default).
-
-    Example::
-
-        definition = feature_definition(world)     # categories from world.products, as of world.as_of
-    """
-    products = world_or_products.products if isinstance(world_or_products, World) else world_or_products
-    if as_of is None:
-        if not isinstance(world_or_products, World):
-            raise TypeError("as_of is required when a products table is given instead of a world")
-        as_of = world_or_products.as_of
-    categories = tuple(str(c) for c in products["category"].astype("category").cat.categories)
-    return FeatureDefinition(as_of=pd.Timestamp(as_of), categories=categories, **overrides)
-
-
-# --------------------------------------------------------------------------- the two dialects
-@dataclass(frozen=True)
-class Dialect:
-    """The few spellings that differ between DuckDB and Spark SQL; the rest of the query is shared."""
-
-    name: str
-    quote: Callable[[str], str]             # an identifier such as "cat: Men's Shirts"
-    text: Callable[[str], str]              # a string literal
-    days_between: Callable[[str, str], str]  # whole days from the first date to the second
-
-    def cents(self, expression: str) -> str:
-        """Money to cents, halves up, as :func:`helpers.sales.round_cents` does (the same operations, in order)."""
-        return f"(FLOOR(({expression}) * 100 + {HALF_CENT_UP}) / 100)"
-
-
-DUCKDB = Dialect(
-    name="duckdb",
-    quote=lambda name: '"' + name.replace('"', '""') + '"',
-    text=lambda value: "'" + value.replace("'", "''") + "'",
-    days_between=lambda start, end: f"datediff('day', {start}, {end})",
-)
-SPARK = Dialect(
-    name="spark",
-    quote=lambda name: "`" + name.replace("`", "``") + "`",
-    text=lambda value: "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'",
-    days_between=lambda start, end: f"datediff({end}, {start})",
-)
-DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
-
-
-def _score_sql(column: str, letter: str, higher_is_better: bool, bins: int) -> tuple[str, str]:
-    """CTEs scoring one column like :func:`helpers.rfm.quantile_scores`: mid-rank percentile, ties share a score."""
-    order = "" if higher_is_better else " DESC"
-    ctes = (f"{letter}_values AS (SELECT {column} AS v, COUNT(*) AS c FROM buyers GROUP BY {column}),\n"
-            f"{letter}_scores AS (\n"
-            f"  SELECT v, LEAST(GREATEST(CAST(CEIL(((CAST(SUM(c) OVER (ORDER BY v{order}) - c AS DOUBLE)"
-            f" + CAST(c + 1 AS DOUBLE) / 2 - 0.5) / (SELECT n FROM buyer_count)) * {bins}) AS BIGINT), 1), {bins}) AS score\n"
-            f"  FROM {letter}_values)")
-    join = f"LEFT JOIN {letter}_scores {letter} ON t.{column} = {letter}.v AND t.recency_days IS NOT NULL"
-    return ctes, join
-
-
-def feature_sql(definition: FeatureDefinition, dialect: str | Dialect = "duckdb") -> str:
-    """The SQL query for the customer feature table, scores, named segments and macro tiers.
-
-    It reads the tables ``customers``, ``products``, ``orders`` and ``events``
-    (validated, as :func:`write_parquet` writes them) and returns one row
-    per customer signed up by the as-of day, ordered by ``customer_id``, with
-    :meth:`FeatureDefinition.columns`. The rules are those of
-    :func:`helpers.rfm.rfm_table`, :func:`helpers.rfm.rfm_scores`,
-    :func:`helpers.features.category_shares`, :func:`~helpers.features.channel_shares`
-    and :func:`helpers.clustering.browsing_counts`.
-
-    Example::
-
-        print(feature_sql(feature_definition(world), "spark"))
-    """
-    name, base_ctes, base_select, scored = _feature_parts(definition, dialect)
-    return (f"-- The customer feature table of helpers.scale, dialect: {name}\nWITH\n{base_ctes},\n"
-            f"{BASE_VIEW} AS (\n{base_select}),\n{scored}")
-
-
-BASE_VIEW = "customer_base"
-
-
-def feature_queries(definition: FeatureDefinition, dialect: str | Dialect = "duckdb") -> tuple[str, str]:
-    """:func:`feature_sql` in two steps: the per-customer numbers, then the scores, segments and tiers on top.
-
-    The second query reads the first one's result as the view
-    ``customer_base``; it reads it several times (once per score and once
-    more), so an engine that does not keep a shared result by itself (Spark)
-    should cache the first one rather than compute it four times.
-    """
-    name, base_ctes, base_select, scored = _feature_parts(definition, dialect)
-    return (f"-- The per-customer numbers of helpers.scale, dialect: {name}\nWITH\n{base_ctes}\n{base_select}",
-            f"-- Scores, named segments and tiers on {BASE_VIEW}, dialect: {name}\nWITH\n{scored}")
-
-
-def _feature_parts(definition: FeatureDefinition, dialect: str | Dialect) -> tuple[str, str, str, str]:
-    """The dialect's name, the CTEs and final SELECT of the per-customer numbers, and the scoring CTEs and SELECT."""
-    d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
-    q, t = d.quote, d.text
-    end = f"TIMESTAMP '{definition.end:%Y-%m-%d %H:%M:%S}'"
-    browse_start = f"TIMESTAMP '{definition.end - pd.Timedelta(days=definition.browse_days):%Y-%m-%d %H:%M:%S}'"
-    as_of_day = f"DATE '{pd.Timestamp(definition.as_of):%Y-%m-%d}'"
-    cat_names = [f"cat_{i}" for i in range(len(definition.categories))]
-
-    category_sums = ",\n    ".join(f"SUM(CASE WHEN category = {t(c)} THEN spend ELSE 0.0 END) AS {n}"
-                                   for c, n in zip(definition.categories, cat_names))
-    channel_counts = ",\n    ".join(f"SUM(CASE WHEN channel = {t(c)} THEN 1 ELSE 0 END) AS ch_{i}"
-                                   for i, c in enumerate(definition.channels))
-    browse_counts = ",\n    ".join(f"COUNT(CASE WHEN event_type = {t(e)} THEN 1 END) AS ev_{i}"
-                                  for i, e in enumerate(definition.event_types))
-    scores = [_score_sql("recency_days", "r", False, definition.bins),
-              _score_sql("frequency", "f", True, definition.bins),
-              _score_sql("monetary", "m", True, definition.bins)]
-
-    table_columns = [
-        f"{d.days_between('CAST(rfm.last_ts AS DATE)', as_of_day)} AS recency_days",
-        "COALESCE(rfm.frequency, 0) AS frequency",
-        f"COALESCE({d.cents('rfm.value_sum')}, 0.0) AS monetary",
-        f"{d.days_between('CAST(rfm.first_ts AS DATE)', as_of_day)} AS tenure_days",
-        f"CASE WHEN rfm.frequency > 0 THEN {d.cents(d.cents('rfm.value_sum') + ' / rfm.frequency')} END AS aov",
-        *(f"CASE WHEN cats.total > 0 THEN cats.{n} / cats.total ELSE 0.0 END AS {q('cat: ' + c)}"
-          for c, n in zip(definition.categories, cat_names)),
-        *(f"CASE WHEN chans.orders > 0 THEN CAST(chans.ch_{i} AS DOUBLE) / chans.orders ELSE 0.0 END AS {q('channel_' + c)}"
-          for i, c in enumerate(definition.channels)),
-        *(f"COALESCE(browse.ev_{i}, 0) AS {q('browse_' + e)}" for i, e in enumerate(definition.event_types)),
-        *(f"p.{q(s)} AS {q(s)}" for s in definition.survey),
-        *(f"COALESCE(concat(';', p.interests, ';') LIKE {t('%;' + i + ';%')}, FALSE) AS {q('tag_' + i)}"
-          for i in definition.interests),
-    ]
-    segment_cases = "\n      ".join(
-        f"WHEN R BETWEEN {rule.recency[0]} AND {rule.recency[1]} AND fm BETWEEN {rule.fm[0]} AND {rule.fm[1]} "
-        f"THEN {t(rule.name)}" for rule in definition.segment_map)
-    tier_cases = "\n      ".join(
-        f"WHEN rfm_segment IN ({', '.join(t(s) for s in segments)}) THEN {t(tier)}"
-        for tier, segments in definition.tiers.items())
-    survey_and_interests = ", ".join(q(s) for s in definition.survey)
-    final_columns = ",\n  ".join(q(c) for c in definition.columns())
-
-    base_ctes = f"""lines AS (
-  SELECT customer_id, order_id, line_number, order_ts, status, channel, product_id,
-         CASE WHEN status <> 'cancelled' THEN quantity * unit_price * (1 - discount) ELSE 0.0 END AS net_value
-  FROM orders
-  WHERE order_ts < {end}),
-people AS (
-  SELECT customer_id, {survey_and_interests}, interests FROM customers WHERE signup_date < {end}),
-rfm AS (
-  SELECT customer_id,
-         MAX(CASE WHEN status = 'completed' THEN order_ts END) AS last_ts,
-         MIN(CASE WHEN status = 'completed' THEN order_ts END) AS first_ts,
-         COUNT(DISTINCT CASE WHEN status = 'completed' THEN order_id END) AS frequency,
-         SUM(net_value) AS value_sum
-  FROM lines GROUP BY customer_id),
-category_spend AS (
-  SELECT l.customer_id, pr.category, GREATEST({d.cents('SUM(l.net_value)')}, 0.0) AS spend
-  FROM lines l JOIN products pr ON l.product_id = pr.product_id
-  GROUP BY l.customer_id, pr.category),
-cats AS (
-  SELECT customer_id, SUM(spend) AS total,
-    {category_sums}
-  FROM category_spend GROUP BY customer_id),
-completed_orders AS (
-  SELECT order_id, customer_id, min_by(channel, line_number) AS channel FROM lines WHERE status = 'completed'
-  GROUP BY order_id, customer_id),
-chans AS (
-  SELECT customer_id, COUNT(*) AS orders,
-    {channel_counts}
-  FROM completed_orders GROUP BY customer_id),
-browse AS (
-  SELECT customer_id,
-    {browse_counts}
-  FROM events WHERE event_ts >= {browse_start} AND event_ts < {end}
-  GROUP BY customer_id)"""
-    base_select = f"""  SELECT p.customer_id,
-    {(',' + chr(10) + '    ').join(table_columns)}
-  FROM people p
-  LEFT JOIN rfm ON p.customer_id = rfm.customer_id
-  LEFT JOIN cats ON p.customer_id = cats.customer_id
-  LEFT JOIN chans ON p.customer_id = chans.customer_id
-  LEFT JOIN browse ON p.customer_id = browse.customer_id
-"""
-    scored = f"""buyers AS (SELECT recency_days, frequency, monetary FROM {BASE_VIEW} WHERE recency_days IS NOT NULL),
-buyer_count AS (SELECT CAST(COUNT(*) AS DOUBLE) AS n FROM buyers),
-{','.join(c for c, _ in scores)},
-scored AS (
-  SELECT t.*, r.score AS R, f.score AS F, m.score AS M,
-         CAST(FLOOR(CAST(f.score + m.score AS DOUBLE) / 2 + 0.5) AS BIGINT) AS FM
-  FROM {BASE_VIEW} t
-  {chr(10).join('  ' + j for _, j in scores)}),
-named AS (
-  SELECT scored.*,
-    CASE WHEN R IS NULL THEN {t(NO_PURCHASE)}
-      {segment_cases}
-    END AS rfm_segment
-  FROM scored),
-tiered AS (
-  SELECT named.*,
-    CASE
-      {tier_cases}
-    END AS macro
-  FROM named)
-SELECT customer_id,
-  {final_columns}
-FROM tiered
-ORDER BY customer_id
-"""
-    return d.name, base_ctes, base_select, scored
-
-
 # --------------------------------------------------------------------------- Parquet: what the engines read
 PARQUET_OPTIONS = {"index": False, "coerce_timestamps": "us", "allow_truncated_timestamps": True}  # Spark reads no ns
 
@@ -409,7 +165,9 @@ def write_parquet(world: World, folder: str | Path, copies: int = 1) -> Path:
                 writer.close()
     rows = {t: len(getattr(world, t)) * (copies if t != "products" else 1) for t in TABLES}
     meta = {**{k: v for k, v in world.meta.items() if k not in ("files", "folder", "rows")},
-            "as_of": f"{world.as_of:%Y-%m-%d}", "format": "parquet", "copies": copies, "rows": rows}
+            "as_of": f"{world.as_of:%Y-%m-%d}", "format": "parquet", "copies": copies, "rows": rows,
+            # the codes the feature definition reads from the data, so an engine need not scan for them again
+            "feature_codes": {f: list(getattr(feature_definition(world), f)) for f in CODE_FIELDS}}
     (folder / "world.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
     return folder
 
@@ -427,21 +185,28 @@ def _shifted(frame: pd.DataFrame, id_shift: int, order_shift: int) -> pd.DataFra
     return frame.assign(**{c: frame[c] + shift for c, shift in shifts.items() if c in frame.columns})
 
 
-# the columns the feature table reads, so pandas need not load the rest of a large world
-FEATURE_INPUT_COLUMNS = {
-    "customers": ["customer_id", "signup_date", *SURVEY, "interests"],
-    "products": ["product_id", "category"],
-    "orders": ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price",
-               "discount", "channel", "status"],
-    "events": ["customer_id", "event_ts", "event_type"],
-}
+CODE_FIELDS = ("categories", "channels", "event_types", "profile", "survey", "interests")
+# the columns the codes are read from, when a folder's world.json does not list them
+CODE_INPUT_COLUMNS = {"products": ["category"], "orders": ["channel"], "events": ["event_type"]}
+
+
+def input_columns(definition: FeatureDefinition) -> dict[str, list[str]]:
+    """The columns a definition's feature table reads, so pandas need not load the rest of a large world."""
+    return {
+        "customers": ["customer_id", "signup_date", *definition.profile, *definition.survey,
+                      *(["interests"] if definition.has("interests") else [])],
+        "products": ["product_id", "category"],
+        "orders": ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price",
+                   "discount", "channel", "status"],
+        "events": ["customer_id", "event_ts", "event_type"],
+    }
 
 
 def read_parquet_world(folder: str | Path, columns: Mapping[str, Sequence[str]] | None = None) -> World:
     """The world :func:`write_parquet` wrote, as a :class:`helpers.data.World` (it was validated before writing).
 
     ``columns`` reads only those columns of the tables it names (and no rows
-    of a table it leaves out), e.g. :data:`FEATURE_INPUT_COLUMNS`.
+    of a table it leaves out), e.g. :func:`input_columns`.
     """
     folder = Path(folder)
     missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
@@ -454,7 +219,7 @@ def read_parquet_world(folder: str | Path, columns: Mapping[str, Sequence[str]] 
             tables[table] = pq.ParquetFile(folder / f"{table}.parquet").schema_arrow.empty_table().to_pandas()
         else:
             tables[table] = pd.read_parquet(folder / f"{table}.parquet",
-                                            columns=None if columns is None else list(columns[table]))
+                                            columns=None if columns is None or columns[table] is None else list(columns[table]))
     meta = json.loads((folder / "world.json").read_text(encoding="utf-8")) if (folder / "world.json").exists() else {}
     report = ValidationReport(notes=[f"read from Parquet in {folder}; validated when it was written"])
     return World(**tables, report=report, meta=meta)
@@ -469,39 +234,27 @@ def _as_of_of(source: World | str | Path) -> pd.Timestamp:
     return pd.Timestamp(json.loads(meta.read_text(encoding="utf-8"))["as_of"])
 
 
-def _definition_for(source: World | str | Path, as_of, definition: FeatureDefinition | None) -> FeatureDefinition:
+def definition_for(source: World | str | Path, as_of: str | pd.Timestamp | None = None,
+                   definition: FeatureDefinition | None = None) -> FeatureDefinition:
+    """The given definition, else lesson 10's for the source's codes (from world.json when it lists them).
+
+    Example::
+
+        definition = definition_for("output/parquet")     # as of the folder's as_of, its own codes
+    """
     if definition is not None:
         return definition
     as_of = pd.Timestamp(as_of) if as_of is not None else _as_of_of(source)
     if isinstance(source, World):
-        return feature_definition(source.products, as_of)
-    return feature_definition(pd.read_parquet(Path(source) / "products.parquet", columns=["category"]), as_of)
+        return feature_definition(source, as_of)
+    meta_file = Path(source) / "world.json"
+    codes = json.loads(meta_file.read_text(encoding="utf-8")).get("feature_codes") if meta_file.exists() else None
+    if codes:
+        return feature_definition(None, as_of, **{field: tuple(codes[field]) for field in CODE_FIELDS})
+    return feature_definition(read_parquet_world(source, {**CODE_INPUT_COLUMNS, "customers": None}), as_of)
 
 
 # --------------------------------------------------------------------------- the engines
-def pandas_features(world: World, definition: FeatureDefinition) -> pd.DataFrame:
-    """The reference: the feature table computed by the kit's own pandas helpers (lessons 02 and 03)."""
-    end = definition.end
-    customers = world.customers.set_index("customer_id")
-    customers = customers[customers["signup_date"] < end]
-    index = customers.index
-    rfm = rfm_table(world.orders, index, definition.as_of)
-    bought = rfm["frequency"] > 0
-    table = rfm.assign(aov=round_cents(rfm["monetary"] / rfm["frequency"]).where(bought))
-    table = pd.concat([table, category_shares(world.orders, world.products, index, definition.as_of),
-                       channel_shares(world.orders, index, definition.as_of, definition.channels),
-                       browsing_counts(world.events, index, definition.as_of, definition.browse_days,
-                                       definition.event_types),
-                       customers[list(definition.survey)],
-                       interest_tags(customers["interests"], definition.interests)], axis=1)
-    scores = rfm_scores(table, bins=definition.bins)
-    segments = name_segments(scores, definition.segment_map, definition.bins)
-    table = table.join(scores)
-    table["rfm_segment"] = segments.astype(str)
-    table["macro"] = macro_segments(segments, definition.tiers).astype(object)
-    return table.reindex(columns=definition.columns())
-
-
 def duckdb_connection(source: World | str | Path, memory_limit: str | None = None, threads: int | None = None):
     """A DuckDB connection with the world's tables as views: over the Parquet files of a folder, or a World in memory.
 
@@ -605,19 +358,20 @@ def spark_views(spark, folder: str | Path) -> None:
 
 
 def _tidy(frame: pd.DataFrame, definition: FeatureDefinition) -> pd.DataFrame:
-    """Engine output in the reference's types: float numbers, whole-number counts, nullable scores, flags."""
+    """Engine output in the reference's types: float numbers, whole-number counts, nullable scores, flags, names."""
     frame = frame.set_index("customer_id").sort_index()
     frame.index = frame.index.astype("int64")
-    for column in ("recency_days", "tenure_days", "monetary", "aov", *[c for c in frame if c.startswith(("cat: ", "channel_"))],
-                   *definition.survey):
+    numbers = ("recency_days", "tenure_days", "monetary", "aov", "return_share", "days_between_orders",
+               "top_category_share", "days_since_signup", *definition.profile, *definition.survey)
+    for column in [c for c in frame if c in numbers or c.startswith(("cat: ", "channel_"))]:
         frame[column] = frame[column].astype("float64")
     for column in ("frequency", *[c for c in frame if c.startswith("browse_")]):
         frame[column] = frame[column].astype("int64")
-    for column in ("R", "F", "M", "FM"):
+    for column in [c for c in ("R", "F", "M", "FM") if c in frame]:
         frame[column] = frame[column].astype("Int64")
     for column in [c for c in frame if c.startswith("tag_")]:
         frame[column] = frame[column].astype(bool)
-    for column in ("rfm_segment", "macro"):
+    for column in [c for c in ("rfm_segment", "macro", "top_category", "main_channel") if c in frame]:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
     return frame[definition.columns()]
 
@@ -643,10 +397,10 @@ def customer_features(source: World | str | Path, engine: str = "duckdb", as_of:
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
-    definition = _definition_for(source, as_of, definition)
+    definition = definition_for(source, as_of, definition)
     if engine == "pandas":
-        world = source if isinstance(source, World) else read_parquet_world(source, FEATURE_INPUT_COLUMNS)
-        table = pandas_features(world, definition)
+        world = source if isinstance(source, World) else read_parquet_world(source, input_columns(definition))
+        table = build_features(world, definition)
         if out is None:
             return table
         table.reset_index().to_parquet(out, **PARQUET_OPTIONS)

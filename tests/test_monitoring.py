@@ -126,7 +126,7 @@ def test_recent_behaviour_counts_only_the_window(small_world_dir):
     buyers = recent["orders_90d"] > 0
     assert recent.loc[buyers, ["channel_web", "channel_app", "channel_store"]].sum(axis=1).round(6).eq(1).all()
     assert recent.loc[~buyers, "channel_app"].isna().all()
-    assert {"browse_view", "browse_search"} <= set(recent.columns)
+    assert {"browse_view_90d", "browse_search_90d"} <= set(recent.columns)
 
 
 def test_flow_bars_one_bar_segment_per_cell_and_hatching_beyond_ten_colours():

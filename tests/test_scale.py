@@ -102,7 +102,7 @@ def test_copies_multiply_the_customers_and_keep_what_each_looks_like(small_world
         shifted.index = once.index
         # even the quantile scores: every value occurs three times as often, so its mid-rank percentile is unchanged
         assert scale.disagreements(once, shifted).empty, scale.disagreements(once, shifted)
-    only_features = scale.read_parquet_world(thrice_folder, scale.FEATURE_INPUT_COLUMNS)
+    only_features = scale.read_parquet_world(thrice_folder, scale.input_columns(scale.definition_for(thrice_folder)))
     assert list(only_features.events.columns) == ["customer_id", "event_ts", "event_type"] and only_features.campaign.empty
 
 
@@ -133,7 +133,7 @@ def test_spark_agrees_row_for_row(parquet, reference, spark):
 
 def test_the_engines_agree_at_another_date_and_with_a_shorter_browsing_window(sample, parquet, spark):
     _need("duckdb")
-    definition = scale.feature_definition(sample, "2026-03-31", browse_days=30)
+    definition = scale.feature_definition(sample, "2026-03-31", browse_days=(30,))
     expected = scale.customer_features(sample, "pandas", definition=definition)
     assert len(expected) < len(scale.customer_features(sample, "pandas"))  # fewer had signed up by then
     for engine in ("duckdb", "spark"):
