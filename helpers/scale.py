@@ -362,7 +362,7 @@ def _tidy(frame: pd.DataFrame, definition: FeatureDefinition) -> pd.DataFrame:
     frame = frame.set_index("customer_id").sort_index()
     frame.index = frame.index.astype("int64")
     numbers = ("recency_days", "tenure_days", "monetary", "aov", "return_share", "days_between_orders",
-               "top_category_share", "days_since_signup", *definition.profile, *definition.survey)
+               "top_category_share", *definition.profile, *definition.survey)
     for column in [c for c in frame if c in numbers or c.startswith(("cat: ", "channel_"))]:
         frame[column] = frame[column].astype("float64")
     for column in ("frequency", *[c for c in frame if c.startswith("browse_")]):

@@ -95,3 +95,28 @@ def test_shift_to_rate_matches_the_rate_and_keeps_the_ranking():
     assert shift_to_rate(pd.Series([0.0, 1.0]), 0.5).between(0, 1).all()  # certain predictions do not break it
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         shift_to_rate(probability, 1.0)
+
+
+def test_group_importance_finds_the_group_a_model_leans_on():
+    from helpers.predict import group_importance
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"signal": rng.normal(size=2000), "noise_a": rng.normal(size=2000), "noise_b": rng.normal(size=2000)})
+    y = pd.Series(x["signal"] + 0.3 * rng.normal(size=2000) > 0)
+
+    class Model:  # scores by the signal column alone, like a model that learnt only it
+        def predict_proba(self, frame):
+            p = 1 / (1 + np.exp(-frame["signal"].to_numpy()))
+            return np.column_stack([1 - p, p])
+
+    table = group_importance(Model(), x, y, {"signal": ["signal"], "noise": ["noise_a", "noise_b"]})
+    assert list(table.index) == ["signal", "noise"]           # sorted by what shuffling costs
+    assert table.loc["signal", "auc_drop"] > 0.3 and table.loc["noise", "auc_drop"] == 0
+    assert table.loc["signal", "auc_shuffled"] == pytest.approx(0.5, abs=0.05)
+    with pytest.raises(KeyError, match="not among the model's features"):
+        group_importance(Model(), x, y, {"ghost": ["missing_column"]})
+
+
+def test_the_churn_model_keeps_what_it_judged_so_its_features_can_be_read(world):
+    churn = fit_and_evaluate(world, "churns", "2026-03-31", "2026-06-30", 90, buyers_only=True)
+    assert churn.features is not None and churn.features.index.equals(churn.actual.index)
+    assert list(churn.features.columns) == list(churn.model.feature_names_in_)

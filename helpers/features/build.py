@@ -57,8 +57,7 @@ def build_features(world, definition: FeatureDefinition, customers: pd.DataFrame
     if d.has("browsing"):
         parts += [browsing_counts(world.events, index, d.as_of, days, d.event_types) for days in d.browse_days]
     if d.has("profile"):
-        signed_up = (d.as_of - customers["signup_date"]).dt.days.astype(float).rename("days_since_signup")
-        parts += [signed_up, customers[list(d.profile)].astype(float)]
+        parts.append(customers[list(d.profile)].astype(float))
     if d.has("survey"):
         parts.append(customers[list(d.survey)])
     if d.has("interests"):

@@ -31,7 +31,7 @@ GROUP_COLUMNS = {
     "channels": "channel_<channel>: share of completed orders",
     "main_channel": "main_channel: the channel of most orders (buyers only)",
     "browsing": "browse_<event type>_<days>d: events in the last <days> days, per window",
-    "profile": "days_since_signup, and age and followers where the customers table has them",
+    "profile": "age and followers, where the customers table has them",
     "survey": "the survey scores, as answered",
     "interests": "tag_<interest>: True where the customer named the interest",
     "scores": "R, F, M (1-5 quantile scores among buyers), FM, rfm_segment and macro (lesson 02's map, lesson 03's tiers)",
@@ -93,7 +93,7 @@ class FeatureDefinition:
     def has(self, group: str) -> bool:
         """Whether the table has this group's columns (a group whose codes are empty has none)."""
         codes = {"categories": self.categories, "top_category": self.categories, "channels": self.channels,
-                 "main_channel": self.channels, "browsing": self.event_types, "survey": self.survey,
+                 "main_channel": self.channels, "browsing": self.event_types, "profile": self.profile, "survey": self.survey,
                  "interests": self.interests}
         return group in self.groups and (group not in codes or bool(codes[group]))
 
@@ -101,34 +101,31 @@ class FeatureDefinition:
         """A copy with some fields changed, e.g. another as-of day: ``definition.with_(as_of="2026-03-31")``."""
         return replace(self, **changes)
 
+    def column_groups(self) -> dict[str, list[str]]:
+        """The output columns of each group the table has, in order.
+
+        >>> FeatureDefinition(pd.Timestamp("2026-09-30"), groups=("rfm", "survey"), survey=("brand_loyalty",)).column_groups()
+        {'rfm': ['recency_days', 'frequency', 'monetary', 'tenure_days'], 'survey': ['brand_loyalty']}
+        """
+        columns = {
+            "rfm": ["recency_days", "frequency", "monetary", "tenure_days"],
+            "order_value": ["aov"],
+            "habits": ["return_share", "days_between_orders"],
+            "categories": [f"cat: {c}" for c in self.categories],
+            "top_category": ["top_category", "top_category_share"],
+            "channels": [f"channel_{c}" for c in self.channels],
+            "main_channel": ["main_channel"],
+            "browsing": [f"browse_{e}_{days}d" for days in self.browse_days for e in self.event_types],
+            "profile": list(self.profile),
+            "survey": list(self.survey),
+            "interests": [f"tag_{i}" for i in self.interests],
+            "scores": ["R", "F", "M", "FM", "rfm_segment", "macro"],
+        }
+        return {group: columns[group] for group in GROUPS if self.has(group)}
+
     def columns(self) -> list[str]:
         """The output columns, in order (``customer_id`` is the index)."""
-        columns: list[str] = []
-        if self.has("rfm"):
-            columns += ["recency_days", "frequency", "monetary", "tenure_days"]
-        if self.has("order_value"):
-            columns += ["aov"]
-        if self.has("habits"):
-            columns += ["return_share", "days_between_orders"]
-        if self.has("categories"):
-            columns += [f"cat: {c}" for c in self.categories]
-        if self.has("top_category"):
-            columns += ["top_category", "top_category_share"]
-        if self.has("channels"):
-            columns += [f"channel_{c}" for c in self.channels]
-        if self.has("main_channel"):
-            columns += ["main_channel"]
-        if self.has("browsing"):
-            columns += [f"browse_{e}_{days}d" for days in self.browse_days for e in self.event_types]
-        if self.has("profile"):
-            columns += ["days_since_signup", *self.profile]
-        if self.has("survey"):
-            columns += list(self.survey)
-        if self.has("interests"):
-            columns += [f"tag_{i}" for i in self.interests]
-        if self.has("scores"):
-            columns += ["R", "F", "M", "FM", "rfm_segment", "macro"]
-        return columns
+        return [column for group in self.column_groups().values() for column in group]
 
 
 def ordered_codes(found, known: Sequence[str] = ()) -> tuple[str, ...]:

@@ -71,9 +71,12 @@ def model_features(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
 
     The :data:`MODEL_GROUPS` of the feature definition that the data has:
     RFM, order value, returns and rhythm, category and channel shares,
-    browsing in the last 30 and 180 days, days since sign-up, age,
-    followers, survey scores and interest tags (as 0/1). The same features
-    serve lesson 04 and the template pipeline, on the sample or your data.
+    browsing in the last 30 and 180 days, age, followers, survey scores and
+    interest tags (as 0/1). The same features serve lesson 04 and the
+    template pipeline, on the sample or your data. Days since sign-up is
+    left out on purpose: a number that grows with the calendar lets a model
+    learn the training period rather than the customers (on the sample it
+    cost the churn model most of its ranking power on the later period).
 
     Example::
 

@@ -204,7 +204,6 @@ chans AS (
         columns += [f"COALESCE(browse.ev_{days}_{i}, 0) AS {q(f'browse_{e}_{days}d')}"
                     for days in df.browse_days for i, e in enumerate(df.event_types)]
     if df.has("profile"):
-        columns.append(f"CAST({d.days_between('p.signup_date', as_of_day)} AS DOUBLE) AS days_since_signup")
         columns += [f"CAST(p.{q(c)} AS DOUBLE) AS {q(c)}" for c in df.profile]
     if df.has("survey"):
         columns += [f"p.{q(s)} AS {q(s)}" for s in df.survey]
