@@ -118,7 +118,8 @@ def _feature_parts(definition: FeatureDefinition, dialect: str | Dialect) -> tup
          CASE WHEN status <> 'cancelled' THEN quantity * unit_price * (1 - discount) ELSE 0.0 END AS net_value
   FROM orders
   WHERE order_ts < {end})"""]
-    people = ["customer_id", "signup_date", *(q(c) for c in (*df.survey, *df.profile))]
+    people = ["customer_id", *(q(c) for c in (*(df.profile if df.has("profile") else ()),
+                                              *(df.survey if df.has("survey") else ())))]
     if df.has("interests"):
         people.append("interests")
     ctes.append(f"people AS (\n  SELECT {', '.join(people)} FROM customers WHERE signup_date < {end})")
