@@ -135,7 +135,8 @@ def test_grade_exclusions_and_true_incremental():
 TRUTH_ONLY = sorted({c.name for c in HIDDEN_SCHEMA["truth"]} - {c.name for cols in SCHEMA.values() for c in cols})
 # what reading the truth looks like in source text: the folder, the file, the reader, the metadata that points
 # at them, the loader's private pieces, and the truth's own column names as keys or attributes
-CHEATS = [r"hidden\s*/", r"""["']hidden["']""", r"truth\.csv", r"load_hidden_truth", r"hidden_files",
+CHEATS = [r"hidden\s*[/\\]", r"""["'/\\]hidden["'/\\]""", r"datasets\W{1,4}hidden", r"""["']truth\b""", r"truth\.csv",
+          r"load_hidden_truth", r"hidden_files",
           r"HIDDEN_(SCHEMA|TABLES|FOLDER)", r"_read_truth", r"grading\._", r"from\s+\S*grading\s+import\s+[^\n]*\b_",
           *[rf"""["']{name}["']|\.{name}\b""" for name in TRUTH_ONLY]]
 # the generator writes the truth, the schema defines its columns for the data dictionary, grading reads it
@@ -160,9 +161,11 @@ def test_the_scan_catches_what_a_cheat_would_write():
     for cheat in ('pd.read_csv(folder / "hidden" / "truth.csv.gz")', "from helpers.data import load_hidden_truth",
                   "pd.read_csv('../datasets/hidden/truth.csv.gz')", "world.meta['hidden_files']['truth']",
                   "grading._truth(world)", "from helpers.grading import _truth", 'frame["true_uplift"]',
-                  "truth.persona", "from helpers.grading import load_hidden_truth"):
+                  "truth.persona", "from helpers.grading import load_hidden_truth", 'Path("../datasets/hidden")',
+                  "root / 'datasets' / 'hidden'", 'folder.rglob("truth*")', 'read_csv("..\\\\datasets\\\\hidden\\\\x")'):
         assert _cheats(cheat), cheat
-    for honest in ("grading.persona_recovery(world, labels)", "uplift_at_k(y, t, score)", "hidden cost of the offer"):
+    for honest in ("grading.persona_recovery(world, labels)", "uplift_at_k(y, t, score)", "hidden cost of the offer",
+                   '{"hidden persona": 1}', 'metrics["ordering quality (truth)"]'):
         assert not _cheats(honest), honest
 
 
