@@ -6,6 +6,10 @@ Modules, one per concept:
 * :mod:`helpers.schema`    the data contract and the data dictionary
 * :mod:`helpers.data`      loading and validation, with a report of every repair and exclusion
 * :mod:`helpers.sales`     the one rule for net revenue
+* :mod:`helpers.uplift`    randomized tests, uplift models and curves, targeting decisions (a sub-package)
+* :mod:`helpers.campaign`  campaign plans: reach, economics, budgets; :mod:`helpers.audiences` the export
+* :mod:`helpers.spillover` influence and spill-over to friends
+* :mod:`helpers.grading`   the only reader of the hidden truth: grades what the methods chose
 * :mod:`helpers.exercises` self-checking exercises; lesson exercises live in :mod:`helpers.exercise_bank`
 * :mod:`helpers.plots`     the course's plot style and shared plots
 * :mod:`helpers.colab`     installing only what Google Colab lacks

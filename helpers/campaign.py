@@ -11,8 +11,9 @@ The recipe of lesson 05:
    margin, profit and ROI per segment, as a range, not one number;
 4. :func:`allocate_budget`: the best segments first until the budget is spent,
    never a segment below a minimum audience;
-5. :func:`export_audiences`: one file per campaign cell, emails normalized and
-   SHA-256 hashed, a control group held out and recorded, nobody outside consent.
+5. :mod:`helpers.audiences`: the customers behind an allocation and the export,
+   one file per campaign cell, emails normalized and SHA-256 hashed, a control
+   group held out and recorded, nobody outside consent.
 
 Only email with 15% off was tested in the sample's past campaign. The effect of
 every other channel and offer is an **assumption** (``effect_vs_tested``),
@@ -20,10 +21,8 @@ marked as such in the tables, for the next test to check.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -316,27 +315,6 @@ def planner_view(data: PlanningData, chosen: list[str], channel: str, offer: str
     return table, totals
 
 
-def audience_cells(allocation: pd.DataFrame, plan: pd.DataFrame, data: PlanningData, seed: int = 0) -> pd.DataFrame:
-    """The customers behind an allocation: for each funded segment, ``contacts`` reachable customers chosen at random.
-
-    One row per customer (indexed by customer id) with ``cell`` (the segment and
-    channel), ``segment, message, channel, offer``, ready for :func:`export_audiences`.
-    """
-    rng = np.random.default_rng(seed)
-    parts = []
-    for segment, row in allocation[allocation["contacts"] > 0].iterrows():
-        step = plan.loc[segment]
-        members = data.segments.index[(data.segments == segment).to_numpy()]
-        audience = members[data.reach[step["channel"]].loc[members, "reachable"].to_numpy()]
-        chosen = np.sort(rng.choice(audience.to_numpy(), size=int(row["contacts"]), replace=False))
-        parts.append(pd.DataFrame({"cell": f"{segment} | {step['channel']}", "segment": segment,
-                                   "message": step.get("message", ""), "channel": step["channel"],
-                                   "offer": step["offer"]}, index=pd.Index(chosen, name="customer_id")))
-    if not parts:
-        return pd.DataFrame(columns=["cell", "segment", "message", "channel", "offer"])
-    return pd.concat(parts)
-
-
 def total_with_range(table: pd.DataFrame) -> pd.Series:
     """Sum of a per-segment table's ``cost`` and ``profit``, with a 95% range for the total profit.
 
@@ -382,7 +360,7 @@ def roi_needed_uplift(roi: float, cost_per_contact: float, margin_per_order: flo
     return (c + b * o + roi * (c + b * o)) / denominator
 
 
-# --------------------------------------------------------------------------- email efficiency and influence
+# --------------------------------------------------------------------------- email efficiency
 def email_efficiency(campaign: pd.DataFrame, segments: pd.Series, cost_per_send: float = CHANNELS.loc["email", "cost_per_contact"]) -> pd.DataFrame:
     """Per segment of the past email campaign: sends, open, click and conversion rates, and incremental buyers per 1,000 sends.
 
@@ -421,165 +399,3 @@ def targeted_send_savings(efficiency: pd.DataFrame, keep: list[str], cost_per_se
     out["send_cost"] = out["sends"] * cost_per_send
     out["incremental_per_1000_sends"] = 1000 * out["incremental_buyers"] / out["sends"].where(out["sends"] > 0)
     return out.astype({"sends": int}).round({"incremental_buyers": 1, "send_cost": 2, "incremental_per_1000_sends": 1})
-
-
-def spillover_check(customers: pd.DataFrame, campaign: pd.DataFrame) -> pd.Series:
-    """Did the email reach friends? Conversion of *uncontacted* referred customers, by their referrer's arm.
-
-    The referrer's arm was randomized, so the difference is the spill-over
-    effect of contacting a referrer (with its interval, ``uplift.average_effect``).
-    Only referred customers in the campaign's control arm count, so none of
-    them got the email themselves.
-    """
-    from .uplift import average_effect
-
-    arm = campaign.set_index("customer_id")["arm"]
-    converted = campaign.set_index("customer_id")["converted"]
-    friends = customers.dropna(subset=["referred_by"])
-    friends = friends[friends["customer_id"].map(arm).eq("control")
-                      & friends["referred_by"].astype("int64").map(arm).notna().to_numpy()]
-    referrer_treated = friends["referred_by"].astype("int64").map(arm).eq("treatment")
-    outcome = friends["customer_id"].map(converted).astype(float)
-    return average_effect(outcome.set_axis(friends["customer_id"]), referrer_treated.set_axis(friends["customer_id"]))
-
-
-def referrals_made(customers: pd.DataFrame) -> pd.Series:
-    """How many customers name each customer as their referrer (0 for most).
-
-    >>> people = pd.DataFrame({"customer_id": [1, 2, 3], "referred_by": [None, 1, 1]})
-    >>> referrals_made(people).tolist()
-    [2, 0, 0]
-    """
-    counts = customers["referred_by"].dropna().astype("int64").value_counts()
-    return customers["customer_id"].map(counts).fillna(0).astype(int).set_axis(customers["customer_id"]).rename("referrals_made")
-
-
-def influencers(table: pd.DataFrame, segments: pd.Series, referrals: pd.Series, top: int = 3,
-                reachable: pd.Series | None = None) -> pd.DataFrame:
-    """The ``top`` customers of each segment by social reach (followers, then referrals made), and their share of it.
-
-    ``share_of_segment_reach`` is their followers over all followers in the
-    segment: how concentrated the segment's voice is. Only ``reachable``
-    customers (if given) can be seeds: asking someone to share needs consent.
-    """
-    frame = pd.DataFrame({"segment": segments, "followers": table["followers"].reindex(segments.index),
-                          "referrals_made": referrals.reindex(segments.index).fillna(0).astype(int)})
-    total = frame.groupby("segment")["followers"].sum()
-    if reachable is not None:
-        frame = frame[reachable.reindex(frame.index).fillna(False).to_numpy(bool)]
-    frame = frame.rename_axis("customer_id").reset_index()
-    ranked = frame.sort_values(["segment", "followers", "referrals_made", "customer_id"],
-                               ascending=[True, False, False, True], kind="stable")
-    seeds = ranked.groupby("segment", sort=True).head(top).copy()
-    seeds["share_of_segment_reach"] = (seeds["followers"] / seeds["segment"].map(total)).round(3)
-    return seeds.set_index(["segment", "customer_id"])
-
-
-def seeding_effect(seeds: pd.DataFrame, audience: int, uplift: float, view_rate: float = 0.02,
-                   follower_uplift: float | None = None) -> pd.Series:
-    """Extra incremental buyers if the seeds share the message, next to the direct effect, under stated assumptions.
-
-    Each follower sees a share (``view_rate``) and responds like a contacted
-    customer by ``follower_uplift`` (default: a tenth of ``uplift``, because a
-    friend's post is not an offer in the inbox). These are assumptions to test
-    (for example by randomizing who is asked to share), not measurements.
-
-    >>> seeds = pd.DataFrame({"followers": [10_000, 5_000]})
-    >>> seeding_effect(seeds, audience=1000, uplift=0.05).to_dict()
-    {'direct': 50.0, 'spill_over': 1.5, 'total': 51.5}
-    """
-    follower_uplift = uplift / 10 if follower_uplift is None else follower_uplift
-    direct = audience * uplift
-    spill = float(seeds["followers"].sum()) * view_rate * follower_uplift
-    return pd.Series({"direct": round(direct, 2), "spill_over": round(spill, 2), "total": round(direct + spill, 2)})
-
-
-# --------------------------------------------------------------------------- export
-def normalize_email(emails: pd.Series) -> pd.Series:
-    """Trimmed and lower-cased, as ad platforms ask before hashing (missing stays missing).
-
-    >>> normalize_email(pd.Series(["  Ana.Lee@Example.COM ", None])).tolist()
-    ['ana.lee@example.com', None]
-    """
-    return pd.Series([e.strip().lower() if isinstance(e, str) else None for e in emails], index=emails.index,
-                     dtype="object", name=emails.name)
-
-
-def hash_emails(emails: pd.Series) -> pd.Series:
-    """SHA-256 hex digest of each normalized email (missing stays missing): the customer-match format.
-
-    >>> hash_emails(pd.Series([" Test@Example.com"])).str[:12].tolist()
-    ['973dfe463ec8']
-    """
-    return pd.Series([hashlib.sha256(e.encode("utf-8")).hexdigest() if e is not None else None
-                      for e in normalize_email(emails)], index=emails.index, dtype="object", name="email_sha256")
-
-
-def split_control(customers: pd.Index, control_share: float, seed: int) -> pd.Series:
-    """``"send"`` or ``"control"`` for each customer, a seeded random split of exactly round(share * n) controls."""
-    if not 0 <= control_share < 1:
-        raise ValueError(f"control_share must be in [0, 1), got {control_share}")
-    rng = np.random.default_rng(seed)
-    n_control = int(round(control_share * len(customers)))
-    group = np.full(len(customers), "send", dtype=object)
-    group[rng.permutation(len(customers))[:n_control]] = "control"
-    return pd.Series(group, index=customers, name="group")
-
-
-def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str | Path, salt: str,
-                     control_share: float = 0.1, seed: int = 0, min_audience: int = 100) -> pd.DataFrame:
-    """Write one send file per campaign cell and one file of held-out controls; return a manifest.
-
-    ``cells``: one row per customer (indexed by customer id) with ``cell,
-    segment, message, channel, offer``. ``customers``: indexed by customer id,
-    with ``email`` and the consent columns. The function **refuses** (raises)
-    when a customer lacks consent for the cell's channel or is on
-    do-not-contact, or when a cell has fewer than ``min_audience`` customers
-    (a tiny audience is close to identifying people), or when no secret
-    ``salt`` is given. Send files (which leave the company) carry a
-    ``pseudonym`` (``privacy.pseudonymize`` with the salt) instead of the
-    customer id, and the SHA-256 of the normalized email that ad platforms
-    match on, never the raw email; a hashed email is still personal data. The
-    control file stays in-house: it records the held-out customers by id and
-    pseudonym so the result can be measured and joined back.
-    """
-    from .privacy import pseudonymize
-
-    if not isinstance(salt, str) or not salt:
-        raise ValueError("give a secret salt: send files carry pseudonyms, never customer ids")
-    required = ["cell", "segment", "message", "channel", "offer"]
-    missing = [c for c in required if c not in cells.columns]
-    if missing:
-        raise KeyError(f"cells lack column(s) {missing}")
-    for channel, rows in cells.groupby("channel"):
-        _known(channel, CHANNELS, "channel")
-        reach = reachability(customers.loc[rows.index], channel)
-        refused = reach.index[~reach["reachable"].to_numpy()]
-        if len(refused):
-            raise ValueError(f"{len(refused)} customer(s) in {channel} cells may not be contacted on {channel} "
-                             f"(no consent or do-not-contact), e.g. customer_id {list(refused[:5])}; remove them first")
-    sizes = cells["cell"].value_counts()
-    small = sizes[sizes < min_audience]
-    if len(small):
-        raise ValueError(f"cell(s) {sorted(small.index)} have fewer than {min_audience} customers "
-                         f"({small.to_dict()}); merge them or leave them out")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest, controls = [], []
-    for number, (cell, rows) in enumerate(sorted(cells.groupby("cell"), key=lambda item: str(item[0]))):
-        group = split_control(rows.index, control_share, seed + number)
-        out = rows[required].assign(email_sha256=hash_emails(customers.loc[rows.index, "email"]), group=group)
-        out.insert(0, "pseudonym", pseudonymize(pd.Series(out.index, index=out.index), salt))
-        send = out[out["group"] == "send"].drop(columns="group").reset_index(drop=True)
-        file = folder / f"audience_{_slug(cell)}.csv"
-        send.to_csv(file, index=False)
-        controls.append(out.loc[out["group"] == "control", ["pseudonym", "cell", "segment"]])
-        manifest.append({"cell": cell, "file": file.name, "send": len(send), "control": int((group == "control").sum())})
-    control_frame = pd.concat(controls).rename_axis("customer_id").reset_index()
-    control_frame.to_csv(folder / "holdout_control.csv", index=False)
-    return pd.DataFrame(manifest)
-
-
-def _slug(text: str) -> str:
-    """A file-name-safe form of a cell name: ``"top customers / 1 | email"`` -> ``"top_customers_1_email"``."""
-    return "_".join("".join(ch if ch.isalnum() else " " for ch in str(text).lower()).split())

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .vocabulary import TABLES
-from .schema import FOREIGN_KEYS, HIDDEN_SCHEMA, PRIMARY_KEYS, SCHEMA, Column
+from .schema import FOREIGN_KEYS, PRIMARY_KEYS, SCHEMA, Column
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = KIT_ROOT / "datasets"
@@ -400,19 +400,3 @@ def load_world(folder: str | Path | None = None, as_of: str | pd.Timestamp | Non
     world = validate(read_raw(folder), as_of=as_of, unknown_customers=unknown_customers)
     world.meta = {**meta, "as_of": as_of.strftime("%Y-%m-%d"), "folder": str(folder)}
     return world
-
-
-def load_hidden_truth(source: str | Path | World | None = None) -> pd.DataFrame:
-    """The generator's hidden truth (persona, true campaign effect) for grading a method.
-
-    ``source`` is a world folder, or a :class:`World` loaded by
-    :func:`load_world` (its folder is used); the committed sample by default.
-    Lessons open it only after a method has made its choices, to ask "how
-    well did we do?". A real customer base has no such table.
-    """
-    if isinstance(source, World):
-        source = source.meta.get("folder")
-    folder = Path(source) if source is not None else DEFAULT_DATA_DIR
-    frame = pd.read_csv(_find_file(folder / "hidden", "truth"), dtype=str, keep_default_na=False, na_values=[""])
-    typed = {col.name: _parse_column("truth", col, frame[col.name])[0] for col in HIDDEN_SCHEMA["truth"]}
-    return pd.DataFrame(typed)

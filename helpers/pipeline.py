@@ -29,16 +29,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .campaign import export_audiences, reachability
+from .audiences import audience_cells_from, export_audiences
 from .clustering import NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments
 from .data import DataContractError, World
 from .features import model_features
 from .lifecycle import lifecycle_stage
 from .monitoring import drift_report, size_shift, transition_matrix
-from .owndata import guess_control, load_own_data
+from .owndata import load_own_data
 from .predict import fit_and_evaluate, propensity_bands
 from .rfm import name_segments, rfm_scores, windowed_rfm
-from .uplift import arm_balance, average_effect
+from .uplift import campaign_effects
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
@@ -291,79 +291,6 @@ def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
     columns = ["recency_days", "frequency", "monetary"]  # frequency and value over the same window at both dates
     drift = drift_report(both[earlier].loc[signed_earlier, columns], both[later][columns])
     return matrix, alerts, drift
-
-
-def campaign_effects(campaign: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each treatment arm against the control, per outcome: means, effect, 95% interval, p-value; and arm balance.
-
-    >>> table = pd.DataFrame({"arm": ["a", "b", "none", "a", "b", "none"], "buy": [1, 0, 0, 1, 1, 0]})
-    >>> campaign_effects(table, {"control_arm": "none", "outcomes": ["buy"]})[0]["effect"].tolist()
-    [1.0, 0.5]
-    """
-    arms = sorted(campaign["arm"].dropna().astype(str).unique())
-    control = spec.get("control_arm") or guess_control(arms)
-    if control is None or not spec.get("outcomes"):
-        raise ValueError(f"name the control arm (one of {arms}) and the outcomes: "
-                         "{'control_arm': ..., 'outcomes': [...]}")
-    treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
-    outcomes = spec["outcomes"]
-    features = spec.get("features", [])
-    rows, balance = [], []
-    for arm in treatments:
-        pair = campaign[campaign["arm"].astype(str).isin([arm, control])]
-        treated = (pair["arm"].astype(str) == arm).to_numpy()
-        for outcome in outcomes:
-            rows.append({"arm": arm, "outcome": outcome, **average_effect(pair[outcome], treated).to_dict()})
-        if features:
-            balance.append(arm_balance(pair[features], treated).assign(arm=arm))
-    effects = pd.DataFrame(rows)
-    effects[["n_treated", "n_control"]] = effects[["n_treated", "n_control"]].astype(int)
-    effects = effects.set_index(["arm", "outcome"])
-    return effects, (pd.concat(balance) if balance else None)
-
-
-def audience_cells_from(segments: pd.DataFrame, customers: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One cell per chosen segment: its reachable members on the channel; cells under the minimum are left out.
-
-    ``spec`` is the ``[audiences]`` section: ``segments`` (names),
-    ``scheme`` (a column of the segment table, ``rfm_segment`` by default),
-    ``channel`` (email by default), ``offer``, ``message``, ``min_audience``.
-    Returns the cells (ready for ``export_audiences``) and a table of every
-    chosen segment with its members, how many may be contacted and, when left
-    out, why.
-
-    Example::
-
-        cells, left_out = audience_cells_from(result.customers, world.customers,
-                                              {"segments": ["at risk"], "channel": "email"})
-    """
-    scheme, channel = spec.get("scheme", "rfm_segment"), spec.get("channel", "email")
-    if scheme not in segments.columns:
-        raise DataContractError("audiences", "scheme", f"no segment scheme {scheme!r}; choose one of "
-                                f"{[c for c in segments.columns if segments[c].dtype == object or c.endswith('_segment')]}")
-    chosen = spec.get("segments", [])
-    column = segments[scheme]
-    known = set(map(str, column.cat.categories)) if isinstance(column.dtype, pd.CategoricalDtype) else set()
-    known |= set(column.dropna().astype(str))  # a segment of the scheme may have no members this run
-    unknown = [s for s in chosen if s not in known]
-    if unknown:
-        raise DataContractError("audiences", "segments", f"segment(s) {unknown} are not in {scheme}; "
-                                f"segments: {sorted(known)}")
-    reach = reachability(customers.set_index("customer_id").loc[segments.index], channel)["reachable"]
-    minimum = spec.get("min_audience", 100)
-    parts, table = [], []
-    for segment in chosen:
-        members = segments.index[(segments[scheme].astype(str) == segment).to_numpy()]
-        reachable = members[reach.loc[members].to_numpy()]
-        small = len(reachable) < minimum
-        table.append({"segment": segment, "members": len(members), "reachable": len(reachable),
-                      "left out": f"fewer than {minimum} reachable" if small else ""})
-        if not small:
-            parts.append(pd.DataFrame({"cell": f"{segment} | {channel}", "segment": segment,
-                                       "message": spec.get("message", ""), "channel": channel,
-                                       "offer": spec.get("offer", "none")}, index=reachable))
-    cells = pd.concat(parts) if parts else pd.DataFrame(columns=["cell", "segment", "message", "channel", "offer"])
-    return cells, pd.DataFrame(table).set_index("segment")
 
 
 # --------------------------------------------------------------------------- files out

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import audiences as au
 from helpers import campaign as cp
+from helpers import spillover as sp
 from helpers.data import load_world
 from helpers.features import campaign_send_date, customer_table
 
@@ -194,24 +196,24 @@ def test_email_efficiency_blast_row_is_the_whole_campaign(world):
 def test_referrals_influencers_and_seeding():
     customers = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5], "referred_by": [None, 1, 1, 3, None],
                               "followers": [10, 500, 500, 5, 0]})
-    referrals = cp.referrals_made(customers)
+    referrals = sp.referrals_made(customers)
     assert referrals.to_dict() == {1: 2, 2: 0, 3: 1, 4: 0, 5: 0}
     table = customers.set_index("customer_id")
     segments = pd.Series(["s", "s", "s", "t", "t"], index=table.index)
-    top = cp.influencers(table, segments, referrals, top=2)
+    top = sp.influencers(table, segments, referrals, top=2)
     # equal followers: more referrals first
     assert top.loc["s"].index.tolist() == [3, 2] and top.loc["t"].index.tolist() == [4, 5]
     assert top.loc[("s", 3), "share_of_segment_reach"] == round(500 / 1010, 3)
-    only_reachable = cp.influencers(table, segments, referrals, top=2, reachable=pd.Series([True, False, True, True, True], index=table.index))
+    only_reachable = sp.influencers(table, segments, referrals, top=2, reachable=pd.Series([True, False, True, True, True], index=table.index))
     assert only_reachable.loc["s"].index.tolist() == [3, 1]
-    effect = cp.seeding_effect(top.loc["s"], audience=100, uplift=0.05, view_rate=0.1, follower_uplift=0.01)
+    effect = sp.seeding_effect(top.loc["s"], audience=100, uplift=0.05, view_rate=0.1, follower_uplift=0.01)
     assert effect["spill_over"] == pytest.approx(1000 * 0.1 * 0.01)
 
 
 # --------------------------------------------------------------------------- export
 def test_emails_are_normalized_then_hashed():
     emails = pd.Series([" Ana@Example.COM", "ana@example.com", None])
-    hashed = cp.hash_emails(emails)
+    hashed = au.hash_emails(emails)
     assert hashed[0] == hashed[1] == hashlib.sha256(b"ana@example.com").hexdigest()
     assert hashed[2] is None
 
@@ -221,10 +223,10 @@ def test_export_writes_hashed_audiences_and_a_recorded_control(tmp_path):
     customers = people(300)
     plan = pd.DataFrame({"channel": ["email"], "offer": ["15% off"], "message": ["hello"]}, index=["a"])
     allocation = cp.allocate_budget(data.economics(plan), budget=1e6)
-    cells = cp.audience_cells(allocation, plan, data, seed=1)
+    cells = au.audience_cells(allocation, plan, data, seed=1)
     assert len(cells) == 300 and cells.index.is_unique
-    assert cells.equals(cp.audience_cells(allocation, plan, data, seed=1))
-    manifest = cp.export_audiences(cells, customers, tmp_path, salt="s3cret", control_share=0.1, seed=0)
+    assert cells.equals(au.audience_cells(allocation, plan, data, seed=1))
+    manifest = au.export_audiences(cells, customers, tmp_path, salt="s3cret", control_share=0.1, seed=0)
     assert manifest[["send", "control"]].iloc[0].tolist() == [270, 30]
     sent = pd.read_csv(tmp_path / manifest["file"].iloc[0])
     held = pd.read_csv(tmp_path / "holdout_control.csv")
@@ -241,7 +243,7 @@ def test_export_writes_hashed_audiences_and_a_recorded_control(tmp_path):
     expected = hashlib.sha256(f"person.{sent_ids.iloc[0]}@example.com".encode()).hexdigest()
     assert sent["email_sha256"].iloc[0] == expected
     with pytest.raises(ValueError, match="secret salt"):
-        cp.export_audiences(cells, customers, tmp_path, salt="")
+        au.export_audiences(cells, customers, tmp_path, salt="")
 
 
 def test_export_refuses_customers_outside_consent_and_tiny_cells(tmp_path):
@@ -250,14 +252,14 @@ def test_export_refuses_customers_outside_consent_and_tiny_cells(tmp_path):
     cells = pd.DataFrame({"cell": "c", "segment": "a", "message": "m", "channel": "email", "offer": "no offer"},
                          index=pd.Index(range(1, 301), name="customer_id"))
     with pytest.raises(ValueError, match=r"customer_id \[7\]"):
-        cp.export_audiences(cells, customers, tmp_path, salt="k")
+        au.export_audiences(cells, customers, tmp_path, salt="k")
     push_cells = cells.drop(index=7).assign(channel="push")
     with pytest.raises(ValueError, match=r"may not be contacted on push.*\[9\]"):
-        cp.export_audiences(push_cells, customers, tmp_path, salt="k")
+        au.export_audiences(push_cells, customers, tmp_path, salt="k")
     with pytest.raises(ValueError, match="fewer than 100"):
-        cp.export_audiences(cells.drop(index=7).iloc[:99], customers, tmp_path, salt="k")
-    cp.export_audiences(cells.drop(index=7).iloc[:100], customers, tmp_path, salt="k")  # exactly the minimum is allowed
-    cp.export_audiences(cells.drop(index=7).iloc[:101], customers, tmp_path, salt="k")  # and just above it
+        au.export_audiences(cells.drop(index=7).iloc[:99], customers, tmp_path, salt="k")
+    au.export_audiences(cells.drop(index=7).iloc[:100], customers, tmp_path, salt="k")  # exactly the minimum is allowed
+    au.export_audiences(cells.drop(index=7).iloc[:101], customers, tmp_path, salt="k")  # and just above it
     assert not list(tmp_path.glob("*.csv")) == []
 
 
@@ -306,7 +308,7 @@ def test_spillover_compares_uncontacted_friends_by_their_referrers_arm():
                              "arm": ["treatment", "control", "control", "control", "control", "control", "treatment",
                                      "control", "control", "control"],
                              "converted": [0, 0, 1, 1, 0, 1, 1, 0, 0, 1]})
-    check = cp.spillover_check(customers, campaign)
+    check = sp.spillover_check(customers, campaign)
     # friends in the control arm: 3, 4 (referrer 1, emailed: 2 of 2 bought) and 5, 6, 9 (referrer 2, not: 1 of 3);
     # 7 got the email itself and 10's referrer is not in the campaign: both left out
     assert check["n_treated"] == 2 and check["n_control"] == 3

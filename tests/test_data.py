@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import DataContractError, load_hidden_truth, validate
+from helpers.data import DataContractError, validate
+from helpers.grading import load_hidden_truth
 from helpers.world import AS_OF as GENERATED_AS_OF  # the generator's day, for tables it wrote
 from helpers.schema import SCHEMA, data_dictionary, dictionary_markdown
 

@@ -155,7 +155,7 @@ def test_a_churn_window_where_everyone_churned_is_skipped_not_a_crash(tmp_path):
 
 
 def test_a_chosen_segment_without_members_this_run_is_an_empty_cell_not_an_error():
-    from helpers.pipeline import audience_cells_from
+    from helpers.audiences import audience_cells_from
     names = ["champions", "lost"]
     segments = pd.DataFrame({"rfm_segment": pd.Categorical(["champions"] * 3, categories=names)},
                             index=pd.Index([1, 2, 3], name="customer_id"))

@@ -1,4 +1,4 @@
-"""Uplift: the test as a whole, balance, sample size, curves and AUCs, models, grading against the truth, decisions."""
+"""Uplift: the test as a whole, balance, sample size, curves and AUCs, models, decisions (with their grading)."""
 from __future__ import annotations
 
 
@@ -11,11 +11,11 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression
 from threadpoolctl import threadpool_limits
 
+from helpers.grading import grade_splits, ordering_quality, true_gain_curve, true_targeting_value
 from helpers.uplift import (ClassTransformationUplift, ResponseModel, TwoModelUplift, arm_balance, average_effect,
-                            fit_uplift_models, minimum_detectable_effect, ordering_quality, perfect_qini_curve,
-                            perfect_uplift_curve, qini_auc, qini_curve, sample_size, score_all, share_of_perfect_at_k,
-                            sleeping_dogs, targeting_comparison, true_gain_curve, uplift_at_k, uplift_auc,
-                            uplift_curve)
+                            fit_uplift_models, minimum_detectable_effect, perfect_qini_curve, perfect_uplift_curve,
+                            qini_auc, qini_curve, sample_size, score_all, sleeping_dogs, split_scores,
+                            targeted_customers, targeting_comparison, uplift_at_k, uplift_auc, uplift_curve)
 
 matplotlib.use("Agg")
 
@@ -114,9 +114,10 @@ def test_ties_at_the_cut_of_uplift_at_k_are_not_settled_by_row_order():
     outcome = [1] * 50 + [0] * 50
     treated = [True, False] * 50
     # all scores tied: taking rows in table order would pick exactly the 50 customers with an effect
-    top = targeting_comparison(pd.DataFrame({"tied": np.zeros(100)}), outcome, treated, share=0.5,
-                               true_effect=np.r_[np.ones(50), np.zeros(50)])
-    assert top.loc["tied", "true_incremental"] != 50  # not simply the first 50 rows
+    chosen = targeted_customers(pd.DataFrame({"tied": np.zeros(100)}), share=0.5)
+    assert chosen["tied"].sum() == 50 and chosen["tied"].iloc[:50].sum() != 50  # not simply the first 50 rows
+    top = targeting_comparison(pd.DataFrame({"tied": np.zeros(100)}), outcome, treated, share=0.5)
+    assert top.loc["tied", "uplift_at_k"] == pytest.approx(uplift_at_k(outcome, treated, np.zeros(100), k=0.5))
 
 
 def test_one_arm_only():
@@ -209,22 +210,6 @@ def test_sample_size_by_hand_and_consistent_with_the_detectable_effect():
         sample_size(0.1, 0.0)
 
 
-def test_grading_against_the_true_effect_by_hand():
-    effect, score = [0.3, -0.1, 0.2, 0.0], [0.9, 0.8, 0.1, 0.1]
-    gain = true_gain_curve(effect, score)
-    # 0.3, then -0.1, then the tied pair (0.2, 0.0) as one block
-    assert gain["targeted"].tolist() == [0, 1, 2, 4] and np.allclose(gain["gain"], [0, 0.3, 0.2, 0.4])
-    # area 0.25 * 0.15 + 0.25 * 0.25 + 0.5 * 0.3 = 0.25; perfect (0.3, 0.2, 0, -0.1) 0.375; random 0.2
-    assert ordering_quality(effect, score) == pytest.approx((0.25 - 0.2) / (0.375 - 0.2))
-    assert ordering_quality(effect, effect) == pytest.approx(1.0)
-    assert ordering_quality(effect, np.zeros(4)) == pytest.approx(0.0)
-    assert np.isnan(ordering_quality([0.1] * 4, score))
-    assert share_of_perfect_at_k(effect, score, k=0.5) == pytest.approx((0.3 - 0.1) / 0.5)
-    assert share_of_perfect_at_k(effect, score, k=0.25) == 1.0
-    assert share_of_perfect_at_k(effect, effect, k=0.75) == pytest.approx(1.0)
-    assert np.isnan(share_of_perfect_at_k([-0.1, -0.2], [1, 2], k=0.5))  # nobody worth contacting
-
-
 def _campaign(n: int = 4000, seed: int = 0, treated_share: float = 0.5):
     """A randomized campaign where likely buyers are not the persuadable: with a flat baseline a response model
     would rank exactly as the true effect does (P(buy | treated) = 0.1 + effect) and so be an uplift model."""
@@ -236,6 +221,11 @@ def _campaign(n: int = 4000, seed: int = 0, treated_share: float = 0.5):
     treated = pd.Series(rng.random(n) < treated_share, index=features.index)
     outcome = pd.Series(rng.random(n) < baseline + effect * treated, index=features.index)
     return features, treated, outcome, pd.Series(effect, index=features.index)
+
+
+def _truth_of(effect: pd.Series, baseline: float = 0.0) -> pd.DataFrame:
+    """A truth table (as helpers.grading reads one) for a made-up campaign: each customer's true effect."""
+    return pd.DataFrame({"true_uplift": effect, "p_convert_control": baseline}, index=effect.index)
 
 
 def test_uplift_models_find_the_persuadable_and_the_response_model_does_not():
@@ -253,7 +243,10 @@ def test_uplift_models_find_the_persuadable_and_the_response_model_does_not():
         assert quality[name] > 0.3 and qini[name] > qini["response model"] + 0.03, (quality, qini)
     assert quality["response model"] < 0, quality  # worse than random: it picks the loyal, who dislike contact
     table = targeting_comparison(scores, outcome, treated, share=0.3, value_per_conversion=50, cost_per_contact=1,
-                                 true_effect=effect, random_seed=0)
+                                 random_seed=0)
+    truth = _truth_of(effect)
+    table = table.join(true_targeting_value(truth, targeted_customers(scores, share=0.3, random_seed=0),
+                                            value_per_conversion=50, cost_per_contact=1))
     assert table.index.tolist() == [*scores.columns, "random"]
     assert (table["targeted"] == 6000).all()
     assert (table.loc["two-model uplift", "true_incremental"] > table.loc["random", "true_incremental"]
@@ -307,25 +300,24 @@ def test_models_refuse_what_they_cannot_learn_from():
 
 def test_targeting_comparison_by_hand():
     scores = pd.DataFrame({"model": SCORE, "backwards": SCORE[::-1]})
-    true_effect = [0.5, 0.0, 0.4, 0.1, -0.2, 0.0, 0.0, -0.3]
-    table = targeting_comparison(scores, OUTCOME, TREATED, share=0.5, value_per_conversion=10, cost_per_contact=1,
-                                 true_effect=true_effect)
+    table = targeting_comparison(scores, OUTCOME, TREATED, share=0.5, value_per_conversion=10, cost_per_contact=1)
     assert table.index.name == "method" and "random" not in table.index
+    assert list(table.columns) == ["targeted", "uplift_at_k", "incremental_conversions", "incremental_profit"]
     model = table.loc["model"]
     assert model["targeted"] == 4 and model["uplift_at_k"] == pytest.approx(2 / 3)  # as uplift_at_k(k=0.5)
     assert model["incremental_profit"] == pytest.approx(2 / 3 * 4 * 10 - 4)
-    assert model["true_incremental"] == pytest.approx(1.0) and model["share_of_perfect"] == pytest.approx(1.0)
     # backwards targets the last four rows: control buyer in row 4, no treated buyer
     assert table.loc["backwards", "uplift_at_k"] == pytest.approx(0 - 1 / 3)
-    assert table.loc["backwards", "true_incremental"] == pytest.approx(-0.5)
+    assert targeted_customers(scores, share=0.5)["backwards"].tolist() == [False] * 4 + [True] * 4
     with pytest.raises(ValueError, match="share must be a share"):
         targeting_comparison(scores, OUTCOME, TREATED, share=0)
     # the offer also goes to targeted customers who would have bought anyway: backwards' controls bought 1 in 3
     priced = targeting_comparison(scores, OUTCOME, TREATED, share=0.5, value_per_conversion=10, cost_per_contact=1,
-                                  true_effect=true_effect, offer_cost_per_buyer=3.0, true_baseline=[0.1] * 8)
+                                  offer_cost_per_buyer=3.0)
     assert priced.loc["model", "incremental_profit"] == pytest.approx(2 / 3 * 4 * 10 - 4)  # its controls: no buyer
     assert priced.loc["backwards", "incremental_profit"] == pytest.approx(-1 / 3 * 4 * 10 - 4 - 3 * (1 / 3) * 4)
-    assert priced.loc["backwards", "true_profit"] == pytest.approx(-0.5 * 10 - 4 - 3 * 0.4)
+    with pytest.raises(ValueError, match="already has a column 'random'"):
+        targeted_customers(pd.DataFrame({"random": SCORE}), random_seed=0)
 
 
 def test_sleeping_dogs():
@@ -393,7 +385,10 @@ def test_evaluate_on_splits_reports_every_method_on_every_split():
     from helpers.uplift import evaluate_on_splits
     features, treated, outcome, effect = _campaign(n=2_000, seed=3)
     segments = {"by a": pd.Series(np.where(features["a"] > 0, "high a", "low a"), index=features.index)}
-    table = evaluate_on_splits(features, treated, outcome, seeds=(0, 1), segments=segments, true_effect=effect)
+    table = evaluate_on_splits(features, treated, outcome, seeds=(0, 1), segments=segments)
+    splits = split_scores(features, treated, outcome, seeds=(0, 1), segments=segments)
+    assert all(frame.index.isin(features.index).all() and len(frame) == 1000 for frame in splits.values())
+    table = table.merge(grade_splits(_truth_of(effect), splits), on=["split", "method"])
     assert len(table) == 2 * 4 and set(table["split"]) == {0, 1}
     assert set(table["method"]) == {"two-model uplift", "class transformation", "response model", "by a"}
     assert table[["qini_auc", "uplift_at_k", "ordering_quality"]].notna().all().all()

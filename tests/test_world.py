@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from helpers import world as w
-from helpers.data import DEFAULT_DATA_DIR, load_hidden_truth, load_world, read_raw
+from helpers.data import DEFAULT_DATA_DIR, load_world, read_raw
+from helpers.grading import load_hidden_truth
 from helpers.schema import HIDDEN_SCHEMA, SCHEMA
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..clustering import (clustering_features, explain_with_rules, feature_pipeline, fit_nested, macro_segments,
-                          merge_small, recovery)
-from ..data import World, load_hidden_truth
+from ..clustering import clustering_features, explain_with_rules, feature_pipeline, fit_nested, macro_segments, merge_small
+from ..data import World
+from ..grading import persona_recovery
 from ..exercises import Exercise, ExerciseSet, expect_number, largest_choice
 from ..features import customer_table
 from ..rfm import name_segments, rfm_scores
@@ -53,18 +53,16 @@ def exercises(world: World) -> ExerciseSet:
                       'rules, answer_2 = explain_with_rules(features[top], micro[top], max_depth=2)',
     )
 
-    truth = load_hidden_truth(world).set_index("customer_id")["persona"].loc[features.index]
     classic = classic_segments(names["table"])
     buyers = macro.notna()
-    scores = {scheme: recovery(classic[scheme].where(buyers), truth) for scheme in classic.columns}
+    scores = {scheme: persona_recovery(world, classic[scheme].where(buyers)) for scheme in classic.columns}
     q3 = Exercise(
         "q3", "Which classic scheme recovers the hidden personas best among buyers (the highest adjusted Rand index)?",
         largest_choice(pd.Series(scores), "adjusted Rand index", fmt="{:.3f}"),
-        hint_text="For each column of classic_segments(table), recovery(segments.where(macro.notna()), truth) with "
-                  "truth = load_hidden_truth(world).set_index('customer_id')['persona'].loc[table.index].",
-        solution_code='truth = load_hidden_truth(world).set_index("customer_id")["persona"].loc[table.index]\n'
-                      'classic = classic_segments(table)\n'
-                      'scores = {s: recovery(classic[s].where(macro.notna()), truth) for s in classic.columns}\n'
+        hint_text="For each column of classic_segments(table), persona_recovery(world, segments.where(macro.notna())): "
+                  "the grading module compares the segments with the hidden personas.",
+        solution_code='classic = classic_segments(table)\n'
+                      'scores = {s: persona_recovery(world, classic[s].where(macro.notna())) for s in classic.columns}\n'
                       'answer_3 = max(scores, key=scores.get)',
     )
 
@@ -90,6 +88,6 @@ def exercises(world: World) -> ExerciseSet:
 
 
 SOLUTION_SETUP = setup
-SOLUTION_NAMESPACE = {"fit_nested": fit_nested, "explain_with_rules": explain_with_rules, "recovery": recovery,
-                      "classic_segments": classic_segments, "merge_small": merge_small,
-                      "feature_pipeline": feature_pipeline, "load_hidden_truth": load_hidden_truth}
+SOLUTION_NAMESPACE = {"fit_nested": fit_nested, "explain_with_rules": explain_with_rules,
+                      "persona_recovery": persona_recovery, "classic_segments": classic_segments,
+                      "merge_small": merge_small, "feature_pipeline": feature_pipeline}

@@ -1,0 +1,183 @@
+"""Uplift models (two-model, class transformation, the response model to compare with), hold-out splits, segment effects."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.utils.validation import check_is_fitted
+
+from .checks import Column, _inputs, _need_arms
+
+
+def _expected(model, features) -> np.ndarray:
+    """P(outcome = 1) from a classifier, the predicted value from a regressor."""
+    return model.predict_proba(features)[:, 1] if is_classifier(model) else model.predict(features)
+
+
+class _UpliftModel(BaseEstimator):
+    arms: tuple[str, ...] = ("treated", "control")  # the arms fit() learns from
+
+    def __init__(self, estimator=None, seed: int = 0):
+        self.estimator = estimator
+        self.seed = seed
+
+    def _data(self, features, treated, outcome, binary_only: bool = False):
+        """Checked arrays and a fresh estimator; refuses, naming the arm, what the estimator cannot learn from."""
+        y, t = _inputs(rows=features, outcome=outcome, treated=treated)
+        _need_arms(t, self.arms, why=f": {type(self).__name__} learns from it")
+        binary = bool(np.isin(y, [0, 1]).all())
+        if self.estimator is not None:
+            model = clone(self.estimator)
+        else:  # gradient boosting: a classifier for 0/1 outcomes, a regressor for amounts
+            kind = HistGradientBoostingClassifier if binary else HistGradientBoostingRegressor
+            model = kind(max_iter=100, learning_rate=0.05, random_state=self.seed)
+        if (binary_only or is_classifier(model)) and not binary:
+            raise ValueError(f"{type(self).__name__} with {type(model).__name__} needs a 0/1 outcome"
+                             + ("" if binary_only else "; pass a regressor for amounts such as revenue"))
+        for arm in self.arms if is_classifier(model) else ():
+            values = np.unique(y[t if arm == "treated" else ~t])
+            if len(values) < 2:
+                raise ValueError(f"the outcome has one value only ({values[0]:g}) in the {arm} arm; "
+                                 "a classifier cannot learn from it")
+        return y, t, model
+
+
+class TwoModelUplift(_UpliftModel):
+    """T-learner: a model of the outcome per arm; uplift = treated prediction - control prediction.
+
+    Uses P(outcome = 1) from a classifier and the prediction of a regressor (for
+    amounts such as revenue). Default: gradient boosting (see ``fit_uplift_models``).
+
+    >>> from sklearn.dummy import DummyClassifier  # predicts each arm's rate
+    >>> x = pd.DataFrame({"a": range(8)}); treated = [True] * 4 + [False] * 4
+    >>> TwoModelUplift(DummyClassifier()).fit(x, treated, [1, 1, 1, 0, 1, 0, 0, 0]).predict(x[:2]).tolist()
+    [0.5, 0.5]
+    """
+
+    def fit(self, features, treated, outcome) -> TwoModelUplift:
+        y, t, model = self._data(features, treated, outcome)
+        self.treated_model_ = model.fit(features[t], y[t])
+        self.control_model_ = clone(model).fit(features[~t], y[~t])
+        return self
+
+    def predict(self, features) -> np.ndarray:
+        check_is_fitted(self)
+        return _expected(self.treated_model_, features) - _expected(self.control_model_, features)
+
+
+class ClassTransformationUplift(_UpliftModel):
+    """One model of z = 1 if (treated and converted) or (control and not); uplift = 2 P(z = 1 | x) - 1.
+
+    Jaskowski & Jaroszewicz (2012); 0/1 outcomes only. The identity assumes half
+    the customers were treated: with a treated share p other than 0.5 the model
+    is fitted with sample weights 0.5 / p (treated) and 0.5 / (1 - p) (control),
+    so both arms weigh the same (the estimator must accept ``sample_weight``).
+
+    >>> from sklearn.dummy import DummyClassifier
+    >>> x = pd.DataFrame({"a": range(8)}); treated = [True] * 4 + [False] * 4
+    >>> ClassTransformationUplift(DummyClassifier()).fit(x, treated, [1, 1, 1, 0, 1, 0, 0, 0]).predict(x[:2]).tolist()
+    [0.5, 0.5]
+    """
+
+    def fit(self, features, treated, outcome) -> ClassTransformationUplift:
+        y, t, model = self._data(features, treated, outcome, binary_only=True)
+        p = t.mean()
+        weights = {} if np.isclose(p, 0.5) else {"sample_weight": np.where(t, 0.5 / p, 0.5 / (1 - p))}
+        self.model_ = model.fit(features, (t == (y == 1)).astype(int), **weights)
+        return self
+
+    def predict(self, features) -> np.ndarray:
+        check_is_fitted(self)
+        return 2 * _expected(self.model_, features) - 1
+
+
+class ResponseModel(_UpliftModel):
+    """The classic "likely buyers" model: P(outcome | x) among the treated (expected amount with a regressor).
+
+    A score, not an uplift: it also ranks high those who would buy anyway; it
+    is here to be compared with the uplift models.
+
+    >>> from sklearn.dummy import DummyClassifier
+    >>> x = pd.DataFrame({"a": range(8)}); treated = [True] * 4 + [False] * 4
+    >>> ResponseModel(DummyClassifier()).fit(x, treated, [1, 1, 1, 0, 1, 0, 0, 0]).predict(x[:2]).tolist()
+    [0.75, 0.75]
+    """
+
+    arms = ("treated",)
+
+    def fit(self, features, treated, outcome) -> ResponseModel:
+        y, t, model = self._data(features, treated, outcome)
+        self.model_ = model.fit(features[t], y[t])
+        return self
+
+    def predict(self, features) -> np.ndarray:
+        check_is_fitted(self)
+        return _expected(self.model_, features)
+
+
+def holdout_split(treated: pd.Series, test_share: float = 0.5, seed: int = 0) -> pd.Series:
+    """True for customers held out to judge the models: a seeded random ``test_share`` of *each* arm.
+
+    Splitting each arm separately keeps the treated share the same on both sides.
+
+    >>> split = holdout_split(pd.Series([True] * 4 + [False] * 6), test_share=0.5)
+    >>> int(split.sum()), int(split[:4].sum())
+    (5, 2)
+    """
+    if not 0 < test_share < 1:
+        raise ValueError(f"test_share must be strictly between 0 and 1, got {test_share}")
+    t = _inputs(treated=treated)[0].astype(bool)
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(t), dtype=bool)
+    for arm in (t, ~t):
+        rows = np.flatnonzero(arm)
+        test[rng.permutation(rows)[:int(round(test_share * len(rows)))]] = True
+    index = treated.index if isinstance(treated, pd.Series) else pd.RangeIndex(len(t))
+    return pd.Series(test, index=index, name="held_out")
+
+
+def segment_effect_score(segments: pd.Series, outcome: Column, treated: Column, fit_rows: pd.Series,
+                         min_arm: int = 30) -> pd.Series:
+    """Each customer's score = the effect measured in their segment on the ``fit_rows`` only.
+
+    Targeting by segment is an uplift model too, with one number per segment.
+    A segment with fewer than ``min_arm`` fitting customers in an arm gets the
+    effect over all fitting customers.
+
+    >>> segments = pd.Series(["a", "a", "b", "b", "a", "b"])
+    >>> score = segment_effect_score(segments, [1, 0, 0, 1, 1, 0], [True, False, True, False, True, False],
+    ...                              fit_rows=pd.Series([True] * 4 + [False] * 2), min_arm=1)
+    >>> score.tolist()
+    [1.0, 1.0, -1.0, -1.0, 1.0, -1.0]
+    """
+    y, t, fit = _inputs(rows=segments, outcome=outcome, treated=treated, fit_rows=fit_rows)
+    fit, t = fit.astype(bool), t.astype(bool)
+    frame = pd.DataFrame({"segment": segments.to_numpy(), "y": y, "t": t})[fit]
+    _need_arms(frame["t"].to_numpy(), why=" among the fitting rows")
+    overall = frame.loc[frame["t"], "y"].mean() - frame.loc[~frame["t"], "y"].mean()
+    arms = frame.groupby(["segment", "t"])["y"].agg(["mean", "size"]).unstack("t")
+    enough = (arms["size"].fillna(0) >= min_arm).all(axis=1)
+    effect = (arms["mean"][True] - arms["mean"][False]).where(enough, overall)
+    per_customer = segments.astype("object").map(effect).astype("float64")  # categorical labels map to categories
+    return pd.Series(per_customer.fillna(overall).to_numpy(float), index=segments.index, name="segment_effect")
+
+
+def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, seed: int = 0) -> dict[str, object]:
+    """The three models with their default gradient boosting, fitted.
+
+    The default is ``HistGradientBoostingClassifier(max_iter=100,
+    learning_rate=0.05)`` for a 0/1 outcome, the same regressor otherwise; class
+    transformation is left out when the outcome is not 0/1.
+    """
+    binary = bool(np.isin(_inputs(outcome=outcome)[0], [0, 1]).all())
+    models = {"two-model uplift": TwoModelUplift(seed=seed), "class transformation": ClassTransformationUplift(seed=seed),
+              "response model": ResponseModel(seed=seed)}
+    return {name: model.fit(features, treated, outcome) for name, model in models.items()
+            if binary or name != "class transformation"}
+
+
+def score_all(models: dict[str, object], features: pd.DataFrame) -> pd.DataFrame:
+    """Every model's score of every customer: one column per model, indexed like ``features``."""
+    index = features.index if isinstance(features, pd.DataFrame) else pd.RangeIndex(len(features))
+    return pd.DataFrame({name: model.predict(features) for name, model in models.items()}, index=index)
