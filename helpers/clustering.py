@@ -246,12 +246,6 @@ def merge_small(labels: pd.Series, scaled: pd.DataFrame, min_customers: int) -> 
     return labels, pd.DataFrame(moves, columns=["segment", "customers", "merged into"])
 
 
-def recovery(labels: pd.Series, truth: pd.Series) -> float:
-    """Adjusted Rand index between segments and the hidden personas, on customers that have a segment."""
-    keep = labels.notna() & truth.notna()
-    return round(float(adjusted_rand_score(truth[keep].astype(str), labels[keep].astype(str))), 3)
-
-
 # --------------------------------------------------------------------------- the lesson-03 recipe, in one call
 NOT_CLUSTERED = "no purchase yet"
 

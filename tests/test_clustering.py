@@ -1,4 +1,4 @@
-"""Micro-segments by clustering: features, k, nested fits, profiles, rules, stability, merging, recovery."""
+"""Micro-segments by clustering: features, k, nested fits, profiles, rules, stability, merging."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from helpers.clustering import (MACRO_TIERS, NEEDS, choose_k, cluster_profiles, clustering_features, describe_clusters,
                                 explain_with_rules, feature_pipeline, fit_nested, macro_segments, merge_small,
-                                recovery, stability)
+                                stability)
 from helpers.data import load_world
 from helpers.features import customer_table
 from helpers.rfm import name_segments, rfm_scores
@@ -123,12 +123,6 @@ def test_small_segments_merge_into_the_nearest_of_their_tier():
     assert (merged.iloc[43:] == "b / 1").all()  # nowhere to go in its own tier: kept, not hidden
     assert moves.iloc[0].tolist() == ["a / 3", 3, "a / 2"]
     assert moves.iloc[1][["segment", "customers"]].tolist() == ["b / 1", 2] and pd.isna(moves.iloc[1]["merged into"])
-
-
-def test_recovery_is_one_for_a_relabelling_and_ignores_missing():
-    truth = pd.Series(["x", "x", "y", "y", "z"])
-    assert recovery(pd.Series(["1", "1", "2", "2", None]), truth) == 1.0
-    assert recovery(pd.Series(["1", "2", "1", "2", "1"]), truth) < 0.2
 
 
 def test_segment_explorer_view_and_widget(features, table):

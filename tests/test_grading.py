@@ -196,5 +196,4 @@ def test_decision_helpers_take_no_truth_argument():
                 except (TypeError, ValueError):
                     continue
                 suspicious += [f"{name}.{attribute}({p})" for p in parameters if re.search(r"true|truth|persona", p)]
-    # clustering.recovery(labels, truth) is the lead's to delete (grading.persona_recovery replaces it)
-    assert [s for s in suspicious if not s.startswith("clustering.recovery(")] == []
+    assert suspicious == []
