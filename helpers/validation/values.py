@@ -88,14 +88,22 @@ class ValueParser:
         if changed.any():
             self.ledger.repair(tidied(column), self.spread(column, changed))
 
-    def duplicated(self, keep: str | bool = "first", columns=None) -> np.ndarray:
-        """Rows equal to another row in every column (``columns``: all of the file's), values compared as read."""
-        columns = list(self.raw.columns) if columns is None else list(columns)
-        keys = {}
-        for i, column in enumerate(columns):
+    def duplicated(self, keep: str | bool = "first") -> np.ndarray:
+        """Rows equal to another row in every column of the file, values compared as read (after tidying)."""
+        return pd.Series(self._row_groups()).duplicated(keep=keep).to_numpy()
+
+    def _row_groups(self) -> np.ndarray:
+        """One number per row, equal for rows whose values (as read) are equal in every column."""
+        group, size = np.zeros(len(self.raw), dtype="int64"), 1
+        for column in self.raw.columns:
             row_of = self._column(column)[0]
-            keys[i] = self._keys[column][row_of] if column in self._keys else row_of
-        return pd.DataFrame(keys).duplicated(keep=keep).to_numpy()
+            codes = (self._keys[column][row_of] if column in self._keys else row_of) + 1  # >= 0 (-1: empty)
+            width = int(codes.max()) + 1 if len(codes) else 1
+            if size * width >= 2 ** 62:  # compress before the combined number could overflow
+                group, uniques = pd.factorize(group)
+                size = len(uniques)
+            group, size = group * width + codes, size * width
+        return group
 
     # ------------------------------------------------------------------ what cannot be read
     def unreadable(self, column: str, mask, reason: str, problem: str, hint: str = "") -> None:
@@ -151,12 +159,7 @@ class ValueParser:
         """
         values = self._column(column)[2]
         mark = decimal or "."
-        thousands = "." if mark == "," else ","
-        grouped = values.str.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{mark}\d*)?", na=False)
-        cleaned = values.where(~grouped, values.str.replace(thousands, "", regex=False))
-        if mark == ",":
-            cleaned = cleaned.where(cleaned.str.count(r"\.").fillna(0) == 0).str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        numbers = _numbers(values, mark)
         bad = numbers.isna() & (values.notna() | (not empty_ok))
         hint = f"is decimal = \"{',' if mark == '.' else '.'}\" needed?" if self.hints else ""
         self.unreadable(column, self.spread(column, bad.to_numpy()), "empty or unreadable numbers",
@@ -229,6 +232,31 @@ class ValueParser:
     def matches(self, column: str, test) -> np.ndarray:
         """``test`` (a function of a Series of distinct stripped values, returning booleans) for every row."""
         return self.spread(column, test(self._column(column)[2].fillna("")).to_numpy(bool))
+
+
+def _numbers(values: pd.Series, mark: str) -> pd.Series:
+    """Distinct values as numbers (NaN where unreadable); a thousands separator is dropped where it groups thousands.
+
+    >>> _numbers(pd.Series(["1,234.50", "12,50", "7"]), ".").tolist()
+    [1234.5, nan, 7.0]
+    """
+    thousands = "." if mark == "," else ","
+    if mark == ".":  # most values read as they are: try the separators only on the others
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        rest = numbers.isna() & values.notna()
+        if not rest.any():
+            return numbers
+        numbers[rest] = _numbers_grouped(values[rest], mark, thousands)
+        return numbers
+    return _numbers_grouped(values, mark, thousands)
+
+
+def _numbers_grouped(values: pd.Series, mark: str, thousands: str) -> pd.Series:
+    grouped = values.str.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{mark}\d*)?", na=False)
+    cleaned = values.where(~grouped, values.str.replace(thousands, "", regex=False))
+    if mark == ",":
+        cleaned = cleaned.where(cleaned.str.count(r"\.").fillna(0) == 0).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
 
 
 def detect_format(distinct: pd.Series, table: str, column: str) -> str:
