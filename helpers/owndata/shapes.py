@@ -64,9 +64,10 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
 
     Returns the lines (``order_id, line_number, customer_id, order_ts, product_id,
     quantity, unit_price, discount, channel, status`` and, if mapped,
-    ``country``), the products found on them (or None), the reader holding the
-    exclusions, and notes. Nothing is excluded yet: :func:`load_own_data` applies
-    the reasons and writes the report.
+    ``country``), the products found on them (or None), the value parser that
+    read them (``reader.ledger`` holds the reasons to exclude rows and the
+    repairs), and notes. Nothing is excluded yet: :func:`load_own_data` closes
+    the books and writes the report.
 
     Example::
 
