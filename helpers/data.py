@@ -19,33 +19,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .vocabulary import TABLES
 from .schema import FOREIGN_KEYS, PRIMARY_KEYS, SCHEMA, Column
+from .validation.report import (DUPLICATE, EXAMPLES, NO_CUSTOMER, DataContractError, Ledger,  # noqa: F401
+                                ValidationReport, after_as_of, key_clashes, narrow_ids)
+from .validation.values import FALSE_WORDS, TRUE_WORDS, ValueParser  # noqa: F401
+from .vocabulary import TABLES
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = KIT_ROOT / "datasets"
-TRUE_WORDS = {"true", "1", "yes", "y", "t"}
-FALSE_WORDS = {"false", "0", "no", "n", "f"}
-EXAMPLES = 5  # example rows quoted in an error message
-
-
-class DataContractError(ValueError):
-    """Input that breaks the data contract; the message names table, column and rows."""
-
-    def __init__(self, table: str, column: str | None, problem: str, rows: pd.Series | None = None):
-        self.table, self.column, self.problem = table, column, problem
-        self.rows = [] if rows is None else list(rows.index[:EXAMPLES])
-        where = f"table '{table}'" + (f", column '{column}'" if column else "")
-        message = f"{where}: {problem}"
-        if rows is not None and len(rows):
-            shown = ", ".join(f"row {i}: {v!r}" for i, v in rows.head(EXAMPLES).items())
-            more = f" (and {len(rows) - EXAMPLES} more)" if len(rows) > EXAMPLES else ""
-            message += (f". {len(rows)} row(s) at fault, e.g. {shown}{more}"
-                        " (rows count from 0 after the header: row r is line r + 2 of the CSV file)")
-        super().__init__(message)
 
 
 # --------------------------------------------------------------------------- reading
@@ -78,49 +61,6 @@ def world_metadata(folder: str | Path | None = None) -> dict:
     return json.loads((folder / "world.json").read_text(encoding="utf-8"))
 
 
-# --------------------------------------------------------------------------- report
-@dataclass
-class ValidationReport:
-    """What validation did to every table.
-
-    ``summary()`` gives rows read, kept unchanged, repaired and excluded per
-    table (they always add up; the clean table holds the unchanged and the
-    repaired rows); ``actions()`` lists each repair and exclusion by reason;
-    ``excluded[table]`` holds the excluded rows as read, with a ``reason``
-    column, indexed by their row number in the raw table (counted from 0
-    after the header) and with ``csv_line``, their line in the CSV file.
-    ``notes`` says what was noticed without touching rows (extra columns).
-    """
-
-    read: dict[str, int] = field(default_factory=dict)
-    repaired_rows: dict[str, int] = field(default_factory=dict)
-    excluded: dict[str, pd.DataFrame] = field(default_factory=dict)
-    action_log: list[tuple[str, str, str, int]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> pd.DataFrame:
-        rows = []
-        for table, n in self.read.items():
-            excluded = len(self.excluded.get(table, ()))
-            repaired = self.repaired_rows.get(table, 0)
-            rows.append((table, n, n - excluded - repaired, repaired, excluded))
-        return pd.DataFrame(rows, columns=["table", "read", "kept unchanged", "repaired", "excluded"]).set_index("table")
-
-    def actions(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.action_log, columns=["table", "action", "reason", "rows"])
-        return frame[frame["rows"] > 0].reset_index(drop=True)
-
-    def __str__(self) -> str:
-        lines = ["Validation report"]
-        for table, r in self.summary().iterrows():
-            lines.append(f"  {table:<10} read {r['read']:>9,}  unchanged {r['kept unchanged']:>9,}  "
-                         f"repaired {r['repaired']:>7,}  excluded {r['excluded']:>7,}")
-        for a in self.actions().itertuples(index=False):
-            lines.append(f"    {a.table}: {a.action} {a.rows:,} row(s): {a.reason}")
-        lines.extend(f"    note: {note}" for note in self.notes)
-        return "\n".join(lines)
-
-
 @dataclass
 class World:
     """Validated tables of the retail world, with the report and the generator's metadata."""
@@ -145,76 +85,28 @@ class World:
         return {t: getattr(self, t) for t in TABLES}
 
 
-# --------------------------------------------------------------------------- parsing
-def _bad(values: pd.Series, mask: pd.Series | np.ndarray) -> pd.Series:
-    return values[np.asarray(mask, bool)]
+# --------------------------------------------------------------------------- the contract's checks
+def parse_column(parser: ValueParser, col: Column) -> pd.Series:
+    """One column of the contract read by the one value parser (tidying reported in the parser's ledger).
 
-
-def _parse_column(table: str, col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Typed column and a boolean mask of rows whose value was tidied (repaired).
-
-    Values are parsed once per distinct value, then spread back to the rows:
-    code and date columns repeat a lot, which makes this fast on big tables.
+    >>> from helpers.validation import Ledger
+    >>> raw = pd.DataFrame({"channel": [" Web", "app"]})
+    >>> parse_column(ValueParser("orders", raw, Ledger("orders", raw)), SCHEMA["orders"][8]).tolist()
+    ['web', 'app']
     """
-    codes, uniques = pd.factorize(raw)
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    row_of = np.where(codes < 0, len(distinct), codes)  # empty cells point one past the end
-    present = pd.Series(codes >= 0, index=raw.index)
-
-    def spread(per_distinct, empty) -> np.ndarray:
-        return np.append(np.asarray(per_distinct), empty)[row_of]
-
-    stripped = distinct.str.strip()
-    repaired = pd.Series(False, index=raw.index)
+    name = col.name
     if col.kind in ("int", "float"):
-        numbers = pd.to_numeric(stripped, errors="coerce").astype("float64")
-        _raise_if(table, col, raw, spread(numbers.isna(), False), f"expected numbers ({col.kind}) but found text")
-        values = pd.Series(spread(numbers, np.nan), index=raw.index)
-        if col.kind == "int":
-            _raise_if(table, col, raw, (values % 1 != 0).to_numpy() & present.to_numpy(), "expected whole numbers")
-            values = values.astype("Int64") if col.nullable or values.isna().any() else values.astype("int64")
+        values = parser.numbers(name, kind=col.kind, empty_ok=True, nullable=col.nullable)
     elif col.kind == "bool":
-        lowered = stripped.str.lower()
-        is_true, is_false = lowered.isin(TRUE_WORDS), lowered.isin(FALSE_WORDS)
-        _raise_if(table, col, raw, spread(~(is_true | is_false), False), "expected true/false")
-        values = pd.Series(spread(is_true, False), index=raw.index)
-        if not present.all():
-            values = values.astype("boolean").mask(~present)
+        values = parser.flags(name, empty=pd.NA)
     elif col.kind in ("date", "datetime"):
-        stamps = pd.to_datetime(stripped, errors="coerce", format="ISO8601")
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert(None)
-        example = "2026-03-31" + (" 14:05:00" if col.kind == "datetime" else "")
-        _raise_if(table, col, raw, spread(stamps.isna(), False),
-                  f"dates that cannot be read (expected ISO 8601, e.g. {example})")
-        values = pd.Series(pd.DatetimeIndex(stamps).append(pd.DatetimeIndex([pd.NaT]))[row_of],
-                           index=raw.index).astype("datetime64[ns]")
+        values = parser.stamps(name, "ISO8601", empty_ok=True)
     elif col.kind == "category":
-        position = {a.strip().lower(): i for i, a in enumerate(col.allowed)}
-        code = stripped.str.lower().map(position)
-        unknown = spread(code.isna(), False)
-        if unknown.any():
-            found = sorted(map(str, raw[unknown].unique()))[:EXAMPLES]
-            _raise_if(table, col, raw, unknown, f"unknown code(s) {found}; allowed: {list(col.allowed)}")
-        canonical = np.asarray(col.allowed, dtype=object)[code.fillna(0).astype(int).to_numpy()]
-        repaired = pd.Series(spread(canonical != distinct.to_numpy(), False), index=raw.index)
-        values = pd.Series(pd.Categorical.from_codes(spread(code.fillna(-1).astype(int), -1),
-                                                     categories=list(col.allowed), ordered=col.ordered),
-                           index=raw.index)
-    else:  # str
-        values = raw
-        if col.name == "email":
-            tidy = stripped.str.lower()
-            repaired = pd.Series(spread(tidy != distinct, False), index=raw.index)
-            values = pd.Series(spread(tidy, None), index=raw.index, dtype=raw.dtype)
-    _check_range(table, col, values, raw)
-    return values, repaired
-
-
-def _raise_if(table: str, col: Column, raw: pd.Series, wrong: np.ndarray, problem: str) -> None:
-    wrong = np.asarray(wrong, bool)
-    if wrong.any():
-        raise DataContractError(table, col.name, problem, raw[wrong])
+        values = parser.codes(name, col.allowed, col.ordered)
+    else:
+        values = parser.text(name, lower=col.lower, dtype=parser.raw[name].dtype)
+    _check_range(parser.table, col, values, parser.raw[name])
+    return values
 
 
 def _check_range(table: str, col: Column, values: pd.Series, raw: pd.Series) -> None:
@@ -224,11 +116,11 @@ def _check_range(table: str, col: Column, values: pd.Series, raw: pd.Series) -> 
         low = (values < col.minimum).fillna(False).astype(bool)
         if low.any():
             what = "negative values" if col.minimum == 0 else f"values below {col.minimum:g}"
-            raise DataContractError(table, col.name, what, _bad(raw, low))
+            raise DataContractError(table, col.name, what, raw[low.to_numpy()])
     if col.maximum is not None:
         high = (values > col.maximum).fillna(False).astype(bool)
         if high.any():
-            raise DataContractError(table, col.name, f"values above {col.maximum:g}", _bad(raw, high))
+            raise DataContractError(table, col.name, f"values above {col.maximum:g}", raw[high.to_numpy()])
 
 
 def _check_columns(table: str, frame: pd.DataFrame, columns: tuple[Column, ...]) -> None:
@@ -275,12 +167,16 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp, unknown_cu
     """Type, tidy and check the raw tables; return a :class:`World` with its report.
 
     Repairs (reported): codes in the wrong case or with stray spaces, emails
-    not trimmed or lower-cased. Exclusions (reported, rows kept in
-    ``report.excluded``): exact duplicate rows, orders and events without a
-    customer (guest checkouts, anonymous browsing), rows dated after
-    ``as_of``, and, with ``unknown_customers="exclude"``, rows whose customer
-    is not in the customers table. Everything else that breaks the contract
-    raises :class:`DataContractError`.
+    not trimmed or lower-cased, any value with stray spaces. Exclusions
+    (reported, rows kept in ``report.excluded``, each for the first reason in
+    the order of :data:`helpers.validation.report.STEPS`): exact duplicate
+    rows, orders and events without a customer (guest checkouts, anonymous
+    browsing), rows dated after ``as_of``, and, with
+    ``unknown_customers="exclude"``, rows whose customer is not in the
+    customers table. Everything else that breaks the contract raises
+    :class:`DataContractError`. The template's loader
+    (:func:`helpers.owndata.load_own_data`) keeps the same books with the
+    same parser, so both report the same counts on the same files.
 
     Example::
 
@@ -294,90 +190,56 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp, unknown_cu
     if missing_tables:
         raise DataContractError(missing_tables[0], None, f"table(s) missing from the input: {missing_tables}")
     report = ValidationReport()
-    clean: dict[str, pd.DataFrame] = {}
-    exclusions: dict[str, list[tuple[str, pd.Series]]] = {}
-    repairs: dict[str, list[tuple[str, pd.Series]]] = {}
+    typed: dict[str, pd.DataFrame] = {}
+    ledgers: dict[str, Ledger] = {}
+    parsers: dict[str, ValueParser] = {}
 
     for table, columns in SCHEMA.items():
         frame = raw[table]
         _check_columns(table, frame, columns)
-        report.read[table] = len(frame)
-        typed, repairs[table] = {}, []
+        ledgers[table] = Ledger(table, frame)
+        parser = parsers[table] = ValueParser(table, frame, ledgers[table])
+        out = pd.DataFrame(index=frame.index)
         for col in columns:
-            typed[col.name], repaired = _parse_column(table, col, frame[col.name])
-            if repaired.any():
-                repairs[table].append((f"{col.name}: tidied case/spaces", repaired))
+            out[col.name] = parse_column(parser, col)
             if not col.nullable:
-                empty = typed[col.name].isna()
+                empty = out[col.name].isna()
                 if empty.any():
-                    raise DataContractError(table, col.name, "required values are empty", _bad(frame[col.name], empty))
-        extra = [c for c in frame.columns if c not in typed]
-        out = pd.DataFrame(typed, index=frame.index)
+                    raise DataContractError(table, col.name, "required values are empty", frame.loc[empty, col.name])
+        extra = [c for c in frame.columns if c not in out.columns]
         for c in extra:  # analysts' extra columns travel along untouched
             out[c] = frame[c]
         if extra:
             report.notes.append(f"{table}: extra column(s) {extra} are not in the contract; kept as text, unchecked")
-        # compared after tidying, so " Web" and "web" on otherwise equal rows are duplicates too
-        reasons = [("exact duplicate of an earlier row", out[[c.name for c in columns]].duplicated(keep="first"))]
-        if table in ("orders", "events"):
-            reasons.append(("no customer id (guest checkout or anonymous session)", out["customer_id"].isna()))
+        # compared as read, so " Web" and "web" on otherwise equal rows are duplicates too
+        ledgers[table].exclude(DUPLICATE, parser.duplicated(), step="duplicate")
+        if table in NO_CUSTOMER:
+            ledgers[table].exclude(NO_CUSTOMER[table], out["customer_id"].isna(), step="no customer")
         ts = {"orders": "order_ts", "events": "event_ts"}.get(table)
         if ts:
-            reasons.append((f"dated after the as-of date {as_of.date()}", out[ts] >= as_of + pd.Timedelta(days=1)))
-        exclusions[table] = reasons
-        clean[table] = out
+            ledgers[table].exclude(after_as_of(as_of), out[ts] >= as_of + pd.Timedelta(days=1), step="after as-of")
+        typed[table] = out
 
-    check_as_of(as_of, clean["orders"]["order_ts"])
-    _check_keys(clean)
-    _check_joins(clean, exclusions, unknown_customers)
-
-    for table, reasons in exclusions.items():
-        frame = clean[table]
-        taken = pd.Series(False, index=frame.index)
-        parts = []
-        for reason, mask in reasons:
-            mask = mask.fillna(False).astype(bool) & ~taken  # each row is excluded for its first reason
-            report.action_log.append((table, "excluded", reason, int(mask.sum())))
-            if mask.any():
-                parts.append(raw[table][mask].assign(reason=reason, csv_line=lambda d: d.index + 2))
-            taken |= mask
-        report.excluded[table] = (pd.concat(parts).sort_index() if parts
-                                  else raw[table].iloc[:0].assign(reason=pd.Series(dtype="object"),
-                                                                  csv_line=pd.Series(dtype="int64")))
-        repaired_any = pd.Series(False, index=frame.index)
-        for reason, mask in repairs[table]:  # an excluded row counts as excluded, not repaired
-            report.action_log.append((table, "repaired", reason, int((mask & ~taken).sum())))
-            repaired_any |= mask & ~taken
-        report.repaired_rows[table] = int(repaired_any.sum())
-        kept = frame[~taken]
-        if table in ("orders", "events") and kept["customer_id"].notna().all():
-            kept = kept.astype({"customer_id": "int64"})
-        clean[table] = kept.reset_index(drop=True)
-
+    check_as_of(as_of, typed["orders"]["order_ts"])
+    for table, key in PRIMARY_KEYS.items():
+        key_clashes(table, "/".join(key), typed[table][list(key)], parsers[table].duplicated(keep=False))
+    _check_joins(typed, ledgers, unknown_customers)
+    clean = {table: ledgers[table].close(report, frame) for table, frame in typed.items()}
+    for table in ("orders", "events"):
+        narrow_ids(clean[table])
     meta = {"as_of": as_of.strftime("%Y-%m-%d")}
     return World(**clean, report=report, meta=meta)
 
 
-def _check_keys(clean: dict[str, pd.DataFrame]) -> None:
-    """A key may repeat only on rows that are exact duplicates (which are excluded)."""
-    for table, key in PRIMARY_KEYS.items():
-        frame = clean[table]
-        clash = frame.duplicated(list(key), keep=False) & ~frame.duplicated(keep=False)
-        if clash.any():
-            shown = frame.loc[clash, list(key)].astype(str).agg("/".join, axis=1)
-            raise DataContractError(table, "/".join(key), "the same key appears on rows with different content",
-                                    shown)
-
-
-def _check_joins(clean: dict[str, pd.DataFrame], exclusions: dict, unknown_customers: str) -> None:
+def _check_joins(typed: dict[str, pd.DataFrame], ledgers: dict[str, Ledger], unknown_customers: str) -> None:
     for table, column, target, target_col in FOREIGN_KEYS:
-        values = clean[table][column]
-        known = values.isin(clean[target][target_col]) | values.isna()
+        values = typed[table][column]
+        known = values.isin(typed[target][target_col]) | values.isna()
         if known.all():
             continue
         problem = f"{(~known).sum()} row(s) name a {target_col} that is not in the {target} table"
         if column == "customer_id" and target == "customers" and unknown_customers == "exclude" and table != "customers":
-            exclusions[table].append(("customer id not in the customers table", ~known))
+            ledgers[table].exclude("customer id not in the customers table", ~known, step="unjoined")
             continue
         hint = "; pass unknown_customers='exclude' to exclude and report them instead" if column == "customer_id" else ""
         raise DataContractError(table, column, problem + hint, values[~known].astype(str))

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from .data import DEFAULT_DATA_DIR, World, _find_file, _parse_column
+from .data import DEFAULT_DATA_DIR, World, _find_file, parse_column
+from .validation import Ledger, ValueParser
 from .schema import HIDDEN_SCHEMA
 from .segments import mixing_table
 from .uplift.checks import Column, _count, _inputs
@@ -56,7 +57,8 @@ def load_hidden_truth(source: str | Path | World | None = None) -> pd.DataFrame:
 def _read_truth(path: str, modified: int) -> pd.DataFrame:
     """The parsed truth file, cached per file and modification time (a lesson grades many times)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    return pd.DataFrame({col.name: _parse_column("truth", col, frame[col.name])[0] for col in HIDDEN_SCHEMA["truth"]})
+    parser = ValueParser("truth", frame, Ledger("truth", frame))
+    return pd.DataFrame({col.name: parse_column(parser, col) for col in HIDDEN_SCHEMA["truth"]})
 
 
 def _truth(world: Truth, customers: pd.Index | None = None) -> pd.DataFrame:

@@ -20,7 +20,7 @@ class Column:
     ``kind`` is one of int, float, str, bool, date, datetime, category.
     ``nullable`` says whether an empty value is a legitimate part of the data;
     ``allowed`` lists the codes of a category column; ``minimum`` and
-    ``maximum`` bound numbers.
+    ``maximum`` bound numbers; ``lower`` says text is lower-cased.
     """
 
     name: str
@@ -31,6 +31,7 @@ class Column:
     ordered: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    lower: bool = False  # text lower-cased by validation (a reported repair), e.g. emails
 
     def allowed_text(self) -> str:
         if self.allowed:
@@ -52,7 +53,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("customer_id", "int", "unique customer number", minimum=1),
         _c("first_name", "str", "synthetic first name"),
         _c("last_name", "str", "synthetic last name"),
-        _c("email", "str", "synthetic address on example.com; trimmed and lower-cased by validation"),
+        _c("email", "str", "synthetic address on example.com; trimmed and lower-cased by validation", lower=True),
         _c("signup_date", "date", "day the customer account was created"),
         _c("country", "category", "country code", allowed=("US", "CA")),
         _c("region", "category", "region (US census region or Canadian province)",

@@ -167,7 +167,8 @@ def test_exact_duplicates_guests_and_late_rows_are_excluded_with_reasons(raw):
     assert excluded.loc[n, "reason"] == excluded.loc[n + 1, "reason"] == "exact duplicate of an earlier row"
     assert excluded.loc[n + 2, "reason"].startswith("dated after the as-of date")
     assert excluded.loc[n + 2, "csv_line"] == n + 4  # the header is line 1, row 0 is line 2
-    assert (excluded["reason"] == "no customer id (guest checkout or anonymous session)").any()
+    assert (excluded["reason"] == "no customer id (guest checkout)").any()
+    assert (world.report.excluded["events"]["reason"] == "no customer id (anonymous session)").any()
 
 
 def test_extra_columns_travel_along_and_are_reported(raw):
@@ -224,3 +225,13 @@ def test_an_as_of_outside_the_orders_is_refused_and_a_world_without_one_has_no_d
     world.meta = {}
     with pytest.raises(ValueError, match="no as-of date"):
         world.as_of
+
+
+def test_stray_spaces_in_any_value_are_a_reported_repair_not_a_failed_join(raw):
+    raw["orders"].loc[[0, 1], "product_id"] = " " + raw["orders"].loc[[0, 1], "product_id"] + " "
+    raw["orders"].loc[2, "quantity"] = f" {raw['orders'].loc[2, 'quantity']} "
+    world = validate(raw, GENERATED_AS_OF)
+    actions = world.report.actions().set_index("reason")["rows"]
+    assert actions["product_id: tidied case/spaces"] == 2 and actions["quantity: tidied case/spaces"] == 1
+    assert world.orders.loc[0, "product_id"] == raw["orders"].loc[0, "product_id"].strip()
+    assert str(world.orders["product_id"].dtype) == str(raw["orders"]["product_id"].dtype)

@@ -103,7 +103,7 @@ def test_sample_has_the_promised_mess(sample):
     world, _ = sample
     actions = world.report.actions().set_index(["table", "action", "reason"])["rows"]
     assert actions.loc[("orders", "excluded", "exact duplicate of an earlier row")] > 0
-    assert actions.loc[("orders", "excluded", "no customer id (guest checkout or anonymous session)")] > 0
+    assert actions.loc[("orders", "excluded", "no customer id (guest checkout)")] > 0
     assert actions.loc[("orders", "repaired", "channel: tidied case/spaces")] > 0
     assert set(world.orders["status"].unique()) == {"completed", "cancelled", "returned"}
     assert (world.orders.loc[world.orders["status"] == "returned", "quantity"] < 0).all()

@@ -1,0 +1,326 @@
+"""The shapes real exports come in, read into the kit's tables: orders (three shapes) and the optional tables.
+
+- ``invoice_lines``: one row per invoice line (invoice number, stock code,
+  description, quantity, invoice date, unit price, customer id, country), as
+  shop systems export them. An invoice number starting with the cancellation
+  prefix ("C") reverses earlier lines and is kept as a return (negative
+  quantity), so net revenue nets it out; non-product lines (postage, bank
+  charges, manual adjustments: ``non_product_codes``) are excluded.
+- ``order_lines``: the same with a status column (completed / returned /
+  cancelled, mapped through ``status_values``), like the kit's own sample.
+- ``transactions``: only customer id, date and amount (a negative amount is a
+  refund).
+
+Each reader returns the table in the kit's shape (aligned with the file's
+rows: nothing is left out yet), the :class:`~helpers.validation.values.ValueParser`
+that read it (its ``ledger`` holds the reasons to exclude rows and the
+repairs), and notes. :func:`helpers.owndata.loader.load_own_data` closes the
+books.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..validation.report import EXAMPLES, NO_CUSTOMER, DataContractError, Ledger, MappingError
+from ..validation.values import FALSE_WORDS, MISSING_IDS, TRUE_WORDS, ValueParser
+from .mapping import NON_PRODUCT_CODES, STATUSES, _close, resolve_columns
+
+
+# --------------------------------------------------------------------------- files
+def _read_csv(spec: dict, table: str) -> pd.DataFrame:
+    path = Path(spec["file"])
+    if not path.exists():
+        raise MappingError(table, "file", f"no file at {path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=spec.get("separator", ","),
+                            encoding=spec.get("encoding", "utf-8"))
+    except UnicodeDecodeError:
+        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an older "
+                           f"system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
+    if frame.empty:
+        raise DataContractError(table, None, f"{path.name} has no data rows")
+    if frame.shape[1] == 1 and (found := [sep for sep in (";", "\t", "|") if sep in frame.columns[0]]):
+        raise MappingError(table, "separator", f"{path.name} was read as one column {frame.columns[0]!r}: "
+                           f"set separator = {found[0]!r} in [{table}]")
+    return frame
+
+
+def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None):
+    """The file of a section read as text, the column of each role, the notes so far, and a parser for it
+    (with the ledger of the section's table)."""
+    raw = _read_csv(spec, section)
+    roles, notes = resolve_columns(section, spec, raw.columns, table)
+    return raw, roles, notes, ValueParser(section, raw, Ledger(section, raw), bad_row_limit, hints=True)
+
+
+# --------------------------------------------------------------------------- orders
+def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame | None, ValueParser, list[str]]:
+    """Order lines in the kit's shape from a file of any of the three shapes; see the module docstring.
+
+    Returns the lines (``order_id, line_number, customer_id, order_ts, product_id,
+    quantity, unit_price, discount, channel, status`` and, if mapped,
+    ``country``), the products found on them (or None), the value parser that
+    read them (``reader.ledger`` holds the reasons to exclude rows and the
+    repairs), and notes. Nothing is excluded yet: :func:`load_own_data` closes
+    the books and writes the report.
+
+    Example::
+
+        lines, products, reader, notes = read_orders(load_mapping("templates/mapping.toml")["orders"])
+    """
+    shape = spec.get("shape", "invoice_lines")
+    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape)
+    decimal = spec.get("decimal", ".")
+    lines = pd.DataFrame(index=raw.index)
+    lines["customer_id"] = reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
+    lines["order_ts"] = reader.stamps(roles["timestamp"], spec.get("date_format"))
+    if "currency_column" in roles:
+        _check_currency(reader, roles["currency_column"], currency)
+    if shape == "transactions":
+        amount = reader.numbers(roles["amount"], decimal)
+        lines["order_id"] = reader.text(roles["order_id"]) if "order_id" in roles else pd.Series(raw.index + 1, index=raw.index).astype(str)
+        lines["product_id"] = pd.Series(pd.NA, index=raw.index, dtype="object")
+        lines["quantity"] = np.where(amount < 0, -1, 1)
+        lines["unit_price"] = amount.abs()
+        lines["discount"] = 0.0
+        lines["status"] = np.where(amount < 0, "returned", "completed")
+        reader.ledger.exclude("zero amount", (amount == 0).to_numpy(), step="shape")
+        notes.append("orders: a transaction log has no products, so category and margin features are not available")
+    else:
+        lines["order_id"] = reader.text(roles["order_id"])
+        lines["product_id"] = reader.text(roles["product_id"])
+        lines["quantity"] = reader.numbers(roles["quantity"], decimal)
+        lines["unit_price"] = reader.numbers(roles["unit_price"], decimal)
+        lines["discount"] = reader.numbers(roles["discount"], decimal) if "discount" in roles else 0.0
+        if "discount" in roles:
+            outside = ~lines["discount"].between(0, 1) & lines["discount"].notna()
+            if outside.any():
+                raise DataContractError("orders", roles["discount"], "expected a share of the price between 0 and 1 "
+                                        "(0.2 = 20% off); an amount or a percentage would make revenue wrong: convert "
+                                        "it, or set discount = \"\" if unit prices are already net", raw.loc[outside, roles["discount"]])
+        lines["status"] = _line_status(reader, spec, roles, lines, shape, notes)
+        reader.ledger.exclude("zero quantity", (lines["quantity"] == 0).to_numpy(), step="shape")
+        flipped = ((lines["status"] == "returned") & (lines["quantity"] > 0)).to_numpy()
+        if flipped.any():  # a return row may be written with a positive quantity; its value must still be negative
+            lines.loc[flipped, "quantity"] = -lines.loc[flipped, "quantity"]
+            notes.append(f"orders: {int(flipped.sum()):,} returned line(s) had a positive quantity: counted as "
+                         "returns (negative quantity)")
+    lines["channel"] = reader.text(roles["channel"], lower=True) if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
+    if "country" in roles:
+        lines["country"] = reader.text(roles["country"])
+    order_codes = (reader.distinct(roles["order_id"])[0] if "order_id" in roles
+                   else np.arange(len(lines)))  # a transaction log without ids: each row is an order
+    lines["line_number"] = pd.Series(order_codes, index=lines.index).groupby(order_codes).cumcount().to_numpy() + 1
+    reader.ledger.exclude(NO_CUSTOMER["orders"], lines["customer_id"].isna(), step="no customer")
+    products = None
+    if shape != "transactions":
+        products = pd.DataFrame({"product_id": np.sort(lines["product_id"].dropna().unique())})
+        for role, name in (("product_name", "name"), ("category", "category")):
+            if role in roles:  # each product's most frequent name (category): descriptions vary between lines
+                pairs = pd.DataFrame({"product_id": lines["product_id"], name: reader.text(roles[role])}).dropna()
+                counts = pairs.value_counts().reset_index().sort_values(["count", name], ascending=[False, True],
+                                                                         kind="stable")
+                products[name] = products["product_id"].map(counts.drop_duplicates("product_id")
+                                                            .set_index("product_id")[name])
+    columns = ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price", "discount",
+               "channel", "status"] + (["country"] if "country" in roles else [])
+    lines = lines[columns]
+    lines.attrs["roles"] = roles
+    return lines, products, reader, notes
+
+
+def _check_currency(reader: ValueParser, column: str, declared: str | None) -> None:
+    codes = reader.words(column).str.upper()
+    seen = codes.dropna().value_counts()
+    if len(seen) > 1:
+        minority = codes.isin(seen.index[1:]).to_numpy()
+        raise DataContractError("orders", column, f"mixed currencies {sorted(seen.index)} ({seen.to_dict()}); the kit "
+                                "does not convert currencies (rates change daily): convert every amount to one "
+                                "currency before the kit reads the file", reader.raw.loc[minority, column])
+    if declared and len(seen) == 1 and seen.index[0] != declared.upper():
+        raise DataContractError("orders", column, f"amounts are in {seen.index[0]} but [data] currency says "
+                                f"{declared!r}", reader.raw[column])
+
+
+def _line_status(reader: ValueParser, spec: dict, roles: dict, lines: pd.DataFrame, shape: str, notes: list) -> pd.Series:
+    quantity, raw = lines["quantity"], reader.raw
+    if "status" in roles:
+        mapping = {str(k).lower(): v for k, v in spec.get("status_values", {s: s for s in STATUSES}).items()}
+        wrong = [v for v in mapping.values() if v not in STATUSES]
+        if wrong:
+            raise MappingError("orders", "status_values", f"status_values may map to {list(STATUSES)} only, got {wrong}")
+        text = reader.text(roles["status"], lower=True)
+        status = text.map(mapping)
+        reader.unreadable(roles["status"], text.isna().to_numpy(), "empty values", "empty status values",
+                          "fill in the status, or map the column to \"\" if there is none")
+        unknown = status.isna() & text.notna()
+        if unknown.any():
+            found = sorted(raw.loc[unknown, roles["status"]].dropna().unique().tolist())[:EXAMPLES]
+            raise DataContractError("orders", roles["status"], f"status value(s) {found} are not in status_values "
+                                    f"{sorted(mapping)}; add them to status_values in [orders]",
+                                    raw.loc[unknown, roles["status"]])
+        return status
+    prefix = spec.get("cancelled_prefix", "C" if shape == "invoice_lines" else "")
+    reversal = (reader.matches(roles["order_id"], lambda ids: ids.str.startswith(prefix)) if prefix
+                else np.zeros(len(lines), bool))
+    negative = (quantity < 0).to_numpy()
+    reader.ledger.exclude(f"invoice number starts with '{prefix}' (a cancellation) but the quantity is not negative",
+                          reversal & ~negative & quantity.notna().to_numpy(), step="shape")
+    codes = spec.get("non_product_codes", list(NON_PRODUCT_CODES) if shape == "invoice_lines" else [])
+    for non_product in codes:
+        reader.ledger.exclude(f"non-product line (code '{non_product}': postage, fees or manual entry)",
+                              reader.matches(roles["product_id"],
+                                             lambda ids, code=str(non_product).upper(): ids.str.upper() == code),
+                              step="shape")
+    reader.ledger.exclude("negative unit price (a bad-debt or accounting adjustment)",
+                          (lines["unit_price"] < 0).to_numpy(), step="shape")
+    plain_negative = negative & ~reversal
+    if plain_negative.any():
+        notes.append(f"orders: {int(plain_negative.sum()):,} line(s) with a negative quantity on an invoice without "
+                     f"the '{prefix}' prefix are counted as returns")
+    if prefix:
+        notes.append(f"orders: an invoice number starting with '{prefix}' reverses earlier lines: kept as a return "
+                     "(negative quantity) so that net revenue nets it out")
+    return pd.Series(np.where(negative, "returned", "completed"), index=lines.index)
+
+
+# --------------------------------------------------------------------------- optional tables
+def read_customers(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, ValueParser, list[str]]:
+    """Customers with the roles found (id, email, signup date, consent, do-not-contact) and every other column as text.
+
+    Example::
+
+        customers, reader, notes = read_customers({"file": "crm_export.csv", "customer_id": "ClientNo"})
+    """
+    raw, roles, notes, reader = _open(spec, "customers", bad_row_limit)
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))})
+    reader.ledger.exclude("no customer id", out["customer_id"].isna(), step="no customer")
+    if "email" in roles:
+        out["email"] = reader.text(roles["email"], lower=True)
+    if "signup_date" in roles:
+        out["signup_date"] = reader.stamps(roles["signup_date"], spec.get("date_format")).dt.normalize()
+    if "country" in roles:
+        out["country"] = reader.text(roles["country"])
+    for flag in ("consent_email", "consent_sms", "consent_push"):  # no answer is no consent
+        if flag in roles:
+            out[flag] = reader.flags(roles[flag], empty=False, meaning="no consent")
+    if "do_not_contact" in roles:  # an empty opt-out is read the safe way
+        out["do_not_contact"] = reader.flags(roles["do_not_contact"], empty=True, meaning="do not contact")
+    for column in raw.columns:
+        if column not in roles.values() and column not in out.columns:
+            out[column] = raw[column]
+    return out, reader, notes
+
+
+def read_products(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, ValueParser, list[str]]:
+    """Products: id, and name, category and unit cost where mapped.
+
+    Example::
+
+        products, reader, notes = read_products({"file": "catalogue.csv", "category": "Department"})
+    """
+    raw, roles, notes, reader = _open(spec, "products", bad_row_limit)
+    out = pd.DataFrame({"product_id": reader.text(roles["product_id"])})
+    if "product_name" in roles:
+        out["name"] = reader.text(roles["product_name"])
+    if "category" in roles:
+        out["category"] = reader.text(roles["category"]).fillna("unknown")
+    if "unit_cost" in roles:
+        out["unit_cost"] = reader.numbers(roles["unit_cost"], spec.get("decimal", "."))
+    return out, reader, notes
+
+
+def read_events(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, ValueParser, list[str]]:
+    """Browsing events: customer, timestamp, event type (your own types), and product and category where mapped.
+
+    Example::
+
+        events, reader, notes = read_events({"file": "web_events.csv", "event_type": "action"})
+    """
+    raw, roles, notes, reader = _open(spec, "events", bad_row_limit)
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS)),
+                        "event_ts": reader.stamps(roles["timestamp"], spec.get("date_format")),
+                        "event_type": reader.text(roles["event_type"], lower=True)})
+    for role in ("product_id", "category"):
+        if role in roles:
+            out[role] = reader.text(roles[role])
+    reader.ledger.exclude(NO_CUSTOMER["events"], out["customer_id"].isna(), step="no customer")
+    return out, reader, notes
+
+
+def guess_control(arms) -> str | None:
+    """The one arm whose name says control ("control", "No E-Mail", "holdout", "none"), else None.
+
+    >>> guess_control(["Mens E-Mail", "No E-Mail", "Womens E-Mail"])
+    'No E-Mail'
+    """
+    guesses = [a for a in arms if re.search(r"control|^no[ _-]|holdout|none", str(a), re.IGNORECASE)]
+    return guesses[0] if len(guesses) == 1 else None
+
+
+def read_campaign(spec: dict, bad_row_limit: float = 0.01) -> tuple[pd.DataFrame, ValueParser, list[str]]:
+    """A randomized campaign table: the arm of each row, the outcomes you name and the features you name.
+
+    Outcome columns may be 0/1, true/false or amounts. ``control_arm`` names
+    the control; ``treatment_arms`` the arms to compare with it (all other
+    arms by default). Rows of arms not chosen are excluded and reported.
+    Without a customer id column, rows are numbered (the table then stands
+    alone: it cannot be joined to orders).
+
+    Example::
+
+        campaign, reader, notes = read_campaign({"file": "test.csv", "arm": "segment", "control_arm": "No E-Mail",
+                                                 "outcomes": ["visit", "conversion", "spend"]})
+    """
+    raw, roles, notes, reader = _open(spec, "campaign", bad_row_limit)
+    arm = reader.text(roles["arm"])
+    arms = sorted(arm.dropna().unique().tolist())
+    control = spec.get("control_arm")
+    if control is None:
+        control = guess_control(arms)
+        if control is None:
+            raise MappingError("campaign", "control_arm", f"set control_arm = \"...\" in [campaign]; arms: {arms}")
+        notes.append(f"campaign: arm '{control}' taken as the control (auto-detected)")
+    treatments = spec.get("treatment_arms") or [a for a in arms if a != control]
+    if not treatments:
+        raise MappingError("campaign", "arm", f"column '{roles['arm']}' has one arm only ({arms}): nothing to compare")
+    for name in (control, *treatments):
+        if name not in arms:
+            raise MappingError("campaign", "treatment_arms" if name != control else "control_arm",
+                               f"arm {name!r} is not in column '{roles['arm']}'{_close(name, arms)}; arms: {arms}")
+    outcomes = spec.get("outcomes")
+    if not outcomes:
+        raise MappingError("campaign", "outcomes", "name the outcome columns to compare, e.g. outcomes = "
+                           "[\"visit\", \"conversion\", \"spend\"]")
+    out = pd.DataFrame({"customer_id": reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
+                        if "customer_id" in roles
+                        else pd.Series(raw.index + 1, index=raw.index, dtype="Int64"),
+                        "arm": arm})
+    for column in (*outcomes, *spec.get("features", [])):
+        if column not in raw.columns:
+            raise MappingError("campaign", "outcomes" if column in outcomes else "features",
+                               f"{column!r} is not a column{_close(column, raw.columns)}; columns: {list(raw.columns)}")
+    decimal = spec.get("decimal", ".")
+    for column in outcomes:
+        lowered = reader.words(column)
+        if lowered.dropna().isin(TRUE_WORDS | FALSE_WORDS).all() and not lowered.dropna().isin({"0", "1"}).all():
+            flags = reader.flags(column, empty=pd.NA)
+            reader.unreadable(column, lowered.isna().to_numpy(), "empty or unreadable values",
+                              "empty outcome values", "an outcome must be known for every row of the test")
+            out[column] = flags.fillna(False).astype(float)
+        else:
+            out[column] = reader.numbers(column, decimal)
+    for column in spec.get("features", []):
+        text = reader.text(column)
+        numbers = pd.to_numeric(text, errors="coerce")
+        out[column] = numbers if numbers.notna().sum() == text.notna().sum() else text
+    reader.ledger.exclude(f"arm not compared (only {control!r} and {treatments} are)", ~arm.isin([control, *treatments]),
+                          step="shape")
+    out.attrs.update(has_ids="customer_id" in roles, control_arm=control, treatment_arms=list(treatments), outcomes=list(outcomes),
+                     features=list(spec.get("features", [])))
+    return out, reader, notes
