@@ -1,17 +1,16 @@
-"""Shared fixtures: a small generated world, so tests never depend on the committed files' size."""
+"""Shared fixtures: a small generated world, so tests never depend on the committed files' size.
+
+The tests import the installed kit (``pip install -e .``, which ``./kit.sh test`` does), helpers and
+kit_tools alike: no path is added by hand.
+"""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from helpers.data import read_raw  # noqa: E402
-from helpers.world import generate_world  # noqa: E402
+from helpers.data import read_raw
+from helpers.world import generate_world
 
 
 @pytest.fixture(scope="session")
