@@ -72,7 +72,8 @@ def test_the_colab_first_cell_installs_only_what_colab_lacks_and_moves_nothing(t
               .replace("/content/microseg-kit", str(kit)))
     probe = ("\nimport helpers.data, helpers.pipeline\nprint('installed now' if 'kit_colab' in globals() else 'was there')"
              "\nprint('helpers from', helpers.data.KIT_ROOT)\n")
-    for attempt, how in (("first", "installed now"), ("again", "was there")):  # a learner re-running the cell, or a new kernel: nothing fetched again
+    # run again (a learner re-running the cell, a new kernel): the kit is found installed, nothing is fetched
+    for attempt, how in (("first", "installed now"), ("again", "was there")):
         result = subprocess.run([str(python), "-c", FAKE_COLAB + source + probe], cwd=tmp_path, capture_output=True,
                                 text=True, timeout=900)
         assert result.returncode == 0, (attempt, result.stderr[-3000:])
