@@ -5,12 +5,22 @@ kit_tools alike: no path is added by hand.
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
-from helpers.data import read_raw
-from helpers.world import generate_world
+CHECKOUT = Path(__file__).resolve().parent.parent
+_installed = importlib.util.find_spec("kit_tools")
+if _installed is None or Path(_installed.origin).resolve().parent.parent != CHECKOUT:
+    # the lessons' kernels import the installed kit, so testing another checkout would test the wrong code
+    where = "no kit" if _installed is None else f"the kit of {Path(_installed.origin).resolve().parent.parent}"
+    raise pytest.UsageError(f"{sys.executable} has {where} installed, not this checkout: "
+                            f"./kit.sh test installs it, or {sys.executable} -m pip install --no-deps -e {CHECKOUT}")
+
+from helpers.data import read_raw  # noqa: E402
+from helpers.world import generate_world  # noqa: E402
 
 
 @pytest.fixture(scope="session")
