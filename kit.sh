@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One entry point for the kit. Each command sets up what it needs first.
 #
-#   ./kit.sh lab     set up .venv (pinned versions) and open the course in JupyterLab
+#   ./kit.sh lab     set up .venv (the course, pinned) and open the course in JupyterLab
 #   ./kit.sh run     set up .venv and execute every lesson headless into output/notebooks/
-#   ./kit.sh test    set up .venv and .venv-colab, then run all tests in both environments
-#   ./kit.sh pipeline MAPPING --out DIR   set up .venv and run the template pipeline on your data (lesson 09)
-#   ./kit.sh setup   only set up .venv
+#   ./kit.sh scale   add lesson 10's engines (DuckDB, pyarrow, Spark) to .venv
+#   ./kit.sh test    add the engines and test tools to .venv, set up .venv-colab, run all tests in both
+#   ./kit.sh pipeline MAPPING --out DIR [--notebook]   run the template pipeline on your data (lesson 09)
+#   ./kit.sh setup   only set up .venv (the course: requirements.txt, which installs the kit itself)
 #
 # Environment variables: PYTHON (interpreter for .venv, default python3),
 # COLAB_PYTHON (interpreter for .venv-colab, default: python3.13 if found).
@@ -17,20 +18,31 @@ say() { printf '\033[1m[kit]\033[0m %s\n' "$*" >&2; }
 
 stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
-# make_env DIR PYTHON REQUIREMENTS...: create or refresh a virtual environment when its requirements change
+# make_env DIR PYTHON BASE [EXTRA...]: DIR holds BASE's pins and the kit (editable; without dependencies when
+# BASE does not install it, as in Colab). It is rebuilt from scratch when BASE or pyproject.toml changes; each
+# EXTRA file is installed on top once per change of the requirements, so `lab` after `test` rebuilds nothing.
 make_env() {
-  local dir=$1 python=$2; shift 2
-  local want; want=$(stamp_of "$@")
-  if [[ -x "$dir/bin/python" && -f "$dir/.kit-stamp" && "$(cat "$dir/.kit-stamp")" == "$want" ]]; then
-    return 0
+  local dir=$1 python=$2 base=$3; shift 3
+  local want; want=$(stamp_of "$base" pyproject.toml)
+  if [[ ! -x "$dir/bin/python" || ! -f "$dir/.kit-stamp" || "$(cat "$dir/.kit-stamp")" != "$want" ]]; then
+    say "setting up $dir with $("$python" --version 2>&1) from $base"
+    rm -rf "$dir"
+    "$python" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --upgrade pip
+    "$dir/bin/python" -m pip install --quiet -r "$base"
+    grep -qx -- '-e \.' "$base" || "$dir/bin/python" -m pip install --quiet --no-deps --editable .
+    echo "$want" > "$dir/.kit-stamp"
   fi
-  say "setting up $dir with $("$python" --version 2>&1) from $*"
-  rm -rf "$dir"
-  "$python" -m venv "$dir"
-  "$dir/bin/python" -m pip install --quiet --upgrade pip
-  local args=(); for r in "$@"; do args+=(-r "$r"); done
-  "$dir/bin/python" -m pip install --quiet "${args[@]}"
-  echo "$want" > "$dir/.kit-stamp"
+  local extra mark
+  for extra in "$@"; do
+    mark="$dir/.kit-stamp-$(basename "$extra" .txt)"
+    want=$(stamp_of requirements*.txt pyproject.toml)
+    if [[ ! -f "$mark" || "$(cat "$mark")" != "$want" ]]; then
+      say "adding $extra to $dir"
+      "$dir/bin/python" -m pip install --quiet -r "$extra"
+      echo "$want" > "$mark"
+    fi
+  done
 }
 
 find_colab_python() {
@@ -49,7 +61,7 @@ pinned_env() {
     say "the kit needs Python 3.11 or newer; $python is $("$python" --version 2>&1 || echo missing). Set PYTHON=/path/to/python3.11"
     exit 1
   fi
-  make_env .venv "$python" requirements.txt requirements-scale.txt requirements-dev.txt
+  make_env .venv "$python" requirements.txt "$@"
 }
 
 case "${1:-help}" in
@@ -62,18 +74,14 @@ case "${1:-help}" in
     exec .venv/bin/jupyter lab "${extra[@]}" --ServerApp.root_dir="$KIT" \
       --LabApp.default_url=/lab/tree/notebooks/00_welcome_and_data.ipynb "${@:2}" ;;
   run)
+    # the course only: lesson 10 runs when its engines are there (./kit.sh scale), else it is skipped and says why
     pinned_env
-    mkdir -p output/notebooks
-    failed=()
-    for nb in notebooks/[0-9]*.ipynb; do
-      say "executing $nb"
-      .venv/bin/jupyter nbconvert --to notebook --execute --log-level=ERROR --output-dir output/notebooks "$nb" \
-        || failed+=("$nb")
-    done
-    if (( ${#failed[@]} )); then say "FAILED: ${failed[*]} (the traceback is above)"; exit 1; fi
-    say "executed lessons are in output/notebooks/" ;;
+    exec .venv/bin/kit-lessons --out output/notebooks "${@:2}" ;;
+  scale)
+    pinned_env requirements-scale.txt
+    say "lesson 10's engines are in .venv (Spark also needs Java 17 or newer)" ;;
   test)
-    pinned_env
+    pinned_env requirements-dev.txt
     make_env .venv-colab "$(find_colab_python)" requirements-colab.txt
     say "pinned environment: helpers, doctests, every notebook against its stored outputs (nbval strict), the explorers in a real browser, fresh Colab-like and Binder-like environments"
     KIT_ENVIRONMENT_CHECKS=1 .venv/bin/python -m pytest tests helpers notebooks --nbval --nbval-current-env "${@:2}"
@@ -82,11 +90,23 @@ case "${1:-help}" in
     say "both environments passed" ;;
   pipeline)
     pinned_env
-    exec .venv/bin/python -m helpers.pipeline "${@:2}" ;;
+    args=("${@:2}")
+    if [[ " ${args[*]} " != *" --notebook "* ]]; then exec .venv/bin/kit-pipeline "${args[@]}"; fi
+    # --notebook: lesson 09 executed on the mapping (a course tool; the pipeline itself runs no notebooks)
+    mapping="" out=""
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      case "${args[i]}" in
+        --out) out=${args[i + 1]:-}; i=$((i + 1)) ;;
+        --notebook|--quiet) ;;
+        --*) say "--notebook takes MAPPING --out DIR only, not ${args[i]}"; exit 2 ;;
+        *) mapping=${args[i]} ;;
+      esac
+    done
+    exec .venv/bin/kit-lessons 09 --mapping "$mapping" --out "$out" ;;
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     say "unknown command '$1'"
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2 ;;
 esac

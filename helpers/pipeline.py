@@ -8,10 +8,14 @@ drift (07), and pseudonymized audience files that respect consent,
 do-not-contact and a minimum audience size (05, 08). What your data cannot
 support is skipped and said plainly (:func:`capabilities`).
 
-Headless, for a scheduler::
+Headless, for a scheduler (``kit-pipeline`` is the same command, installed with the kit)::
 
     python -m helpers.pipeline templates/mapping.toml --out output/run
-    python -m helpers.pipeline my_mapping.toml --out output/run --notebook
+    kit-pipeline my_mapping.toml --out output/run
+
+The helpers run no notebooks: lesson 09 on a mapping, headless, is a course tool
+(``kit-lessons 09 --mapping my_mapping.toml --out output/run``, or
+``./kit.sh pipeline my_mapping.toml --out output/run --notebook``).
 
 The exit code is 0 on success, 2 on input the kit cannot read (the message
 names the file, column and rows), 1 on anything else.
@@ -41,7 +45,8 @@ from .rfm import name_segments, rfm_scores, windowed_rfm
 from .uplift import campaign_effects
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
-LESSON = KIT_ROOT / "notebooks" / "09_template_bring_your_own_data.ipynb"
+NOTEBOOK_MOVED = ("the pipeline runs no notebooks; lesson 09 headless on a mapping is "
+                  "kit-lessons 09 --mapping MAPPING --out DIR (or ./kit.sh pipeline MAPPING --out DIR --notebook)")
 DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}  # [segments] of a mapping overrides these
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
@@ -355,50 +360,20 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 
 
-def run_lesson(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
-    """Execute lesson 09 headless on a mapping (papermill convention: parameters go after the cell tagged
-    ``parameters``) and save the executed notebook in ``out``; the lesson writes its results there too.
-    The exercises are switched off (``EXERCISES = False``): a scheduled run has nobody to answer them.
-
-    Example::
-
-        run_lesson("my_mapping.toml", "output/run")    # output/run/09_template_bring_your_own_data.ipynb
-    """
-    import nbformat
-    from nbclient import NotebookClient
-
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    notebook = nbformat.read(LESSON, as_version=4)
-    position = next((i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])), None)
-    if position is None:
-        raise ValueError(f"{LESSON.name} has no cell tagged 'parameters'")
-    injected = nbformat.v4.new_code_cell(f"MAPPING = {str(Path(mapping).resolve())!r}\nOUTPUT = {str(out)!r}\n"
-                                         "EXERCISES = False\n", metadata={"tags": ["injected-parameters"]})
-    injected.id = "injected-parameters"
-    notebook.cells.insert(position + 1, injected)
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(LESSON.parent)}}).execute()
-    target = out / LESSON.name
-    nbformat.write(notebook, target)
-    return target
-
-
 # --------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
-    """The command line: ``python -m helpers.pipeline MAPPING --out FOLDER [--as-of DAY] [--notebook]``."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0])
+    """The command line: ``kit-pipeline MAPPING --out FOLDER [--as-of DAY]`` (or ``python -m helpers.pipeline``)."""
+    parser = argparse.ArgumentParser(prog="kit-pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("mapping", help="the mapping file (TOML), e.g. templates/mapping.toml or your copy")
     parser.add_argument("--out", required=True, help="folder for segments, reports and audience files")
     parser.add_argument("--as-of", help="day to measure recency from (default: the mapping's, else the last order)")
-    parser.add_argument("--notebook", action="store_true", help="run lesson 09 headless instead, saving the executed notebook")
+    parser.add_argument("--notebook", action="store_true", help=f"moved: {NOTEBOOK_MOVED}")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     try:
         if args.notebook:
-            path = run_lesson(args.mapping, args.out)
-            print(f"executed notebook: {path}")
-            return 0
+            print(f"error: {NOTEBOOK_MOVED}", file=sys.stderr)
+            return 2
         steps = ["reading and validating", "RFM scores, segments and lifecycle", "micro-segments", "churn risk",
                  "migration and drift", "campaign effects", "audiences", "writing results"]
         from tqdm.auto import tqdm

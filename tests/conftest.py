@@ -1,14 +1,23 @@
-"""Shared fixtures: a small generated world, so tests never depend on the committed files' size."""
+"""Shared fixtures: a small generated world, so tests never depend on the committed files' size.
+
+The tests import the installed kit (``pip install -e .``, which ``./kit.sh test`` does), helpers and
+kit_tools alike: no path is added by hand.
+"""
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+CHECKOUT = Path(__file__).resolve().parent.parent
+_installed = importlib.util.find_spec("kit_tools")
+if _installed is None or Path(_installed.origin).resolve().parent.parent != CHECKOUT:
+    # the lessons' kernels import the installed kit, so testing another checkout would test the wrong code
+    where = "no kit" if _installed is None else f"the kit of {Path(_installed.origin).resolve().parent.parent}"
+    raise pytest.UsageError(f"{sys.executable} has {where} installed, not this checkout: "
+                            f"./kit.sh test installs it, or {sys.executable} -m pip install --no-deps -e {CHECKOUT}")
 
 from helpers.data import read_raw  # noqa: E402
 from helpers.world import generate_world  # noqa: E402

@@ -25,9 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from kit_tools.sync_notebooks import LESSONS
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from sync_notebooks import LESSONS  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("KIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from kit_tools.sync_notebooks import INDEX_LINK, LESSONS, sync
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from sync_notebooks import LESSONS  # noqa: E402
 
 NOTEBOOKS = [ROOT / "notebooks" / name for name in LESSONS]
 
@@ -26,7 +26,7 @@ def _load(path: Path) -> dict:
 
 
 def test_headers_are_in_sync_with_their_single_source():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check"],
+    result = subprocess.run([sys.executable, "-m", "kit_tools.sync_notebooks", "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
@@ -60,7 +60,6 @@ def test_lesson_shape_goals_exercises_recap(path):
 
 
 def test_every_lesson_links_to_its_neighbours_and_the_index_at_top_and_bottom():
-    from sync_notebooks import INDEX_LINK
     names = list(LESSONS)
     for position, name in enumerate(names):
         nb = _load(ROOT / "notebooks" / name)
@@ -77,7 +76,6 @@ def test_every_lesson_links_to_its_neighbours_and_the_index_at_top_and_bottom():
 
 
 def test_the_sync_check_notices_a_stale_footer(tmp_path):
-    from sync_notebooks import sync
     nb = _load(NOTEBOOKS[3])
     nb["cells"][-1]["source"] = ["---\n", "an old bar"]
     copy = tmp_path / NOTEBOOKS[3].name

@@ -11,8 +11,9 @@ from threadpoolctl import threadpool_limits
 from helpers.data import load_world
 from helpers.features import customer_table
 from helpers.owndata import load_own_data, write_example_exports
-from helpers.pipeline import capabilities, main, run_lesson, run_pipeline, write_outputs
+from helpers.pipeline import capabilities, main, run_pipeline, write_outputs
 from helpers.rfm import name_segments, rfm_scores
+from kit_tools.run_lessons import main as lessons_main
 
 
 @pytest.fixture(autouse=True)
@@ -131,10 +132,18 @@ def test_the_command_line_writes_results_and_exits_2_on_bad_input(exports, tmp_p
     assert main([str(tmp_path / "nowhere.toml"), "--out", str(tmp_path / "x"), "--quiet"]) == 2
 
 
-@pytest.mark.parametrize("mapping", ["mapping_invoices.toml", "mapping_transactions.toml"])
-def test_lesson_09_runs_headless_on_an_export(exports, tmp_path, mapping):
+def test_the_pipeline_runs_no_notebook_and_says_where_lesson_09_headless_went(exports, tmp_path, capsys):
     _, paths = exports
-    executed = run_lesson(paths[mapping], tmp_path)
+    assert main([str(paths["mapping_invoices.toml"]), "--out", str(tmp_path / "run"), "--notebook"]) == 2
+    assert "kit-lessons 09 --mapping" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("mapping", ["mapping_invoices.toml", "mapping_transactions.toml"])
+def test_lesson_09_runs_headless_on_an_export(exports, tmp_path, mapping, capsys):
+    _, paths = exports
+    assert lessons_main(["09", "--mapping", str(paths[mapping]), "--out", str(tmp_path)]) == 0
+    executed = capsys.readouterr().out.strip().removeprefix("executed notebook: ")
     notebook = nbformat.read(executed, as_version=4)
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors

@@ -1,7 +1,8 @@
 """Execute lessons top to bottom in the current (pinned) environment and store them with their outputs.
 
-    python tools/store_notebooks.py                        # every lesson
-    python tools/store_notebooks.py notebooks/02_*.ipynb   # some
+    python -m kit_tools.store_notebooks                        # every lesson
+    python -m kit_tools.store_notebooks notebooks/02_*.ipynb   # some
+    (python tools/store_notebooks.py ... does the same where the kit is installed: pip install -e .)
 
 Use this rather than "Run all + Save" so the stored file is the same on every
 run: no execution timestamps in cell metadata, and no widget state or widget
@@ -16,9 +17,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from sync_notebooks import LESSONS, sync  # noqa: E402
+from kit_tools.sync_notebooks import LESSONS, NOTEBOOKS, sync
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_PLACEHOLDER = "[An interactive explorer appears here when you run the notebook.]"
@@ -40,7 +39,7 @@ def store(path: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a).resolve() for a in argv] or [ROOT / "notebooks" / name for name in LESSONS]
+    paths = [Path(a).resolve() for a in argv] or [NOTEBOOKS / name for name in LESSONS]
     for path in paths:
         print(f"executing {path.name}", file=sys.stderr)
         store(path)
