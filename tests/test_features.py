@@ -138,3 +138,12 @@ def test_no_helper_defaults_to_a_date():
                 if looks_dated:
                     dated.append(f"{name}.{fname}({parameter.name}={default!r})")
     assert not dated, dated
+
+
+def test_the_package_ships_every_sub_package_of_helpers():
+    """pyproject lists packages by hand; a sub-package missing from the list would be missing from a wheel."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {"helpers", *(name for name, ispkg in ((i.name, i.ispkg) for i in pkgutil.walk_packages(helpers.__path__, "helpers."))
+                          if ispkg)}
+    assert found <= listed, sorted(found - listed)
