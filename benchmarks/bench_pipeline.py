@@ -30,7 +30,7 @@ def prepare(world: Path, work: Path) -> None:
         return
     sys.path.insert(0, str(ROOT))
     from helpers.data import load_world
-    from helpers.owndata import write_example_exports
+    from helpers.messy_exports import write_example_exports
 
     start = time.perf_counter()
     write_example_exports(load_world(world, unknown_customers="exclude"), work)

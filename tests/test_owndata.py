@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from helpers.data import DataContractError, load_world
-from helpers.owndata import (MappingError, check_mapping, invoice_lines_from, load_mapping, load_own_data,
-                             resolve_columns, write_example_exports)
+from helpers.messy_exports import invoice_lines_from, write_example_exports
+from helpers.owndata import MappingError, check_mapping, load_mapping, load_own_data, resolve_columns
 from helpers.sales import net_line_value
 
 INVOICES = """\

@@ -10,7 +10,8 @@ from threadpoolctl import threadpool_limits
 
 from helpers.data import load_world
 from helpers.features import customer_table
-from helpers.owndata import load_own_data, write_example_exports
+from helpers.messy_exports import write_example_exports
+from helpers.owndata import load_own_data
 from helpers.pipeline import capabilities, main, run_pipeline, write_outputs
 from helpers.rfm import name_segments, rfm_scores
 from kit_tools.run_lessons import main as lessons_main

@@ -141,6 +141,19 @@ def test_the_engines_agree_at_another_date_and_with_a_shorter_browsing_window(sa
         assert scale.disagreements(expected, table).empty, (engine, scale.disagreements(expected, table))
 
 
+def test_every_group_and_window_of_the_definition_agrees_on_both_engines(sample, parquet, spark):
+    """The model features, the pipeline's habits, top labels and windows compile for both engines, not only lesson 10's table."""
+    _need("duckdb")
+    from helpers.features import GROUPS
+    definition = scale.feature_definition(sample, "2026-08-31", groups=GROUPS, browse_days=(30, 180),
+                                          value_window_days=365, channel_window_days=90)
+    expected = scale.customer_features(sample, "pandas", definition=definition)
+    assert {"return_share", "days_between_orders", "top_category", "main_channel", "age"} <= set(expected.columns)
+    for engine in ("duckdb", "spark"):
+        table = scale.customer_features(parquet, engine, definition=definition, spark=spark)
+        assert scale.disagreements(expected, table).empty, (engine, scale.disagreements(expected, table))
+
+
 def test_engines_write_the_table_to_parquet_without_collecting_it(parquet, reference, tmp_path, spark):
     _need("duckdb")
     for engine in ("pandas", "duckdb", "spark"):

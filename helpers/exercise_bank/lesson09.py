@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..data import World
 from ..exercises import Exercise, ExerciseSet, Feedback, expect_number, largest_choice
-from ..owndata import load_own_data, transactions_from
+from ..messy_exports import transactions_from
+from ..owndata import load_own_data
 from ..pipeline import PipelineResult, run_pipeline
 from ..sales import net_line_value
 
