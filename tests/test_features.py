@@ -82,10 +82,10 @@ def test_a_transaction_log_without_needs_groups_falls_back_to_habits(sample):
 @pytest.mark.parametrize("as_of", DATES)
 def test_duckdb_compiles_every_group_and_window_as_pandas_builds_it(sample, as_of):
     duckdb = pytest.importorskip("duckdb")  # noqa: F841
-    from helpers.scale import _tidy, disagreements, duckdb_connection
+    from helpers.scale import as_reference_types, disagreements, duckdb_connection
     definition = feature_definition(sample, as_of, groups=GROUPS, browse_days=(30, 180), value_window_days=365,
                                     channel_window_days=90)
-    engine = _tidy(duckdb_connection(sample).sql(feature_sql(definition, "duckdb")).df(), definition)
+    engine = as_reference_types(duckdb_connection(sample).sql(feature_sql(definition, "duckdb")).df(), definition)
     assert disagreements(build_features(sample, definition), engine).empty
 
 
@@ -102,7 +102,8 @@ def test_codes_come_from_the_data_in_the_kits_order():
 
 def _helper_modules():
     for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
-        yield info.name, Path(__import__(info.name, fromlist=["_"]).__file__)
+        if not info.name.endswith(".__main__"):  # importing a command line's __main__ runs it
+            yield info.name, Path(__import__(info.name, fromlist=["_"]).__file__)
 
 
 # the generator, and the one place that writes the sample's messy exports beside it, may use it

@@ -219,7 +219,7 @@ def test_a_scorer_that_forgets_a_column_is_told_which(parquet, tmp_path):
 # --------------------------------------------------------------------------- what is missing, said plainly
 def test_a_missing_java_is_reported_with_how_to_install_it(monkeypatch):
     pytest.importorskip("pyspark")
-    monkeypatch.setattr(scale, "_java_command", lambda: None)
+    monkeypatch.setattr(scale.engines, "_java_command", lambda: None)
     row = scale.engines_available().loc["spark"]
     assert not row["available"] and "no Java runtime" in row["missing"] and "default-jre-headless" in row["missing"]
     with pytest.raises(RuntimeError, match="spark cannot run here: no Java runtime"):
@@ -242,8 +242,8 @@ def test_java_versions_are_read_old_and_new_style(monkeypatch, tmp_path):
         fake = tmp_path / f"java{major}"
         fake.write_text(f"#!/bin/sh\necho '{text}' >&2\n")
         fake.chmod(0o755)
-        assert scale._java_major(str(fake)) == major
-    assert scale._java_major(str(tmp_path / "missing")) is None
+        assert scale.engines._java_major(str(fake)) == major
+    assert scale.engines._java_major(str(tmp_path / "missing")) is None
 
 
 def test_unknown_engines_are_refused(sample):
