@@ -59,7 +59,7 @@ def run(engine: str, world: Path, repeats: int) -> dict:
         macro = pd.Series(pd.Categorical(features["macro"], categories=list(definition.tiers)), index=features.index)
         needs = scale.segment_features(features, definition.as_of)
         start = time.perf_counter()
-        labels = fit_nested(needs, macro, k=4, seed=0).labels
+        labels = fit_nested(needs, macro, k=4, random_state=0).labels
         result["clustering_seconds"] = round(time.perf_counter() - start, 1)
         result["clustered_customers"] = int(labels.notna().sum())
         result["peak_rss_with_clustering_mib"] = round(_memory_mib("VmHWM"))

@@ -20,13 +20,13 @@ from .privacy import pseudonymize
 
 
 # --------------------------------------------------------------------------- cells
-def audience_cells(allocation: pd.DataFrame, plan: pd.DataFrame, data: PlanningData, seed: int = 0) -> pd.DataFrame:
+def audience_cells(allocation: pd.DataFrame, plan: pd.DataFrame, data: PlanningData, random_state: int = 0) -> pd.DataFrame:
     """The customers behind an allocation: for each funded segment, ``contacts`` reachable customers chosen at random.
 
     One row per customer (indexed by customer id) with ``cell`` (the segment and
     channel), ``segment, message, channel, offer``, ready for :func:`export_audiences`.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     parts = []
     for segment, row in allocation[allocation["contacts"] > 0].iterrows():
         step = plan.loc[segment]
@@ -106,11 +106,11 @@ def hash_emails(emails: pd.Series) -> pd.Series:
                       for e in normalize_email(emails)], index=emails.index, dtype="object", name="email_sha256")
 
 
-def split_control(customers: pd.Index, control_share: float, seed: int) -> pd.Series:
+def split_control(customers: pd.Index, control_share: float, random_state: int) -> pd.Series:
     """``"send"`` or ``"control"`` for each customer, a seeded random split of exactly round(share * n) controls."""
     if not 0 <= control_share < 1:
         raise ValueError(f"control_share must be in [0, 1), got {control_share}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     n_control = int(round(control_share * len(customers)))
     group = np.full(len(customers), "send", dtype=object)
     group[rng.permutation(len(customers))[:n_control]] = "control"
@@ -118,7 +118,7 @@ def split_control(customers: pd.Index, control_share: float, seed: int) -> pd.Se
 
 
 def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str | Path, salt: str,
-                     control_share: float = 0.1, seed: int = 0, min_audience: int = 100) -> pd.DataFrame:
+                     control_share: float = 0.1, random_state: int = 0, min_audience: int = 100) -> pd.DataFrame:
     """Write one send file per campaign cell and one file of held-out controls; return a manifest.
 
     ``cells``: one row per customer (indexed by customer id) with ``cell,
@@ -156,7 +156,7 @@ def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str |
     folder.mkdir(parents=True, exist_ok=True)
     manifest, controls = [], []
     for number, (cell, rows) in enumerate(sorted(cells.groupby("cell"), key=lambda item: str(item[0]))):
-        group = split_control(rows.index, control_share, seed + number)
+        group = split_control(rows.index, control_share, random_state + number)
         out = rows[required].assign(email_sha256=hash_emails(customers.loc[rows.index, "email"]), group=group)
         out.insert(0, "pseudonym", pseudonymize(pd.Series(out.index, index=out.index), salt))
         send = out[out["group"] == "send"].drop(columns="group").reset_index(drop=True)

@@ -7,7 +7,7 @@ The recipe of lesson 03, one function per step:
 2. :func:`macro_segments`: broad value tiers from the RFM segments;
 3. :func:`choose_k`: inertia, silhouette and BIC for a range of k;
 4. :func:`fit_nested`: a K-means inside each macro segment (labels such as
-   ``"top customers / 2"``), with a fixed seed and explicit ``n_init``;
+   ``"top customers / 2"``), with a fixed random_state and explicit ``n_init``;
 5. :func:`cluster_profiles`, :func:`explain_with_rules` (a shallow tree and
    its fidelity), :func:`stability` (adjusted Rand index across bootstrap
    fits) and :func:`merge_small` (the viability rule, visible).
@@ -102,7 +102,7 @@ def feature_pipeline(columns: Sequence[str]):
 
 
 # --------------------------------------------------------------------------- choosing k
-def choose_k(scaled: pd.DataFrame, ks: Sequence[int] = range(2, 11), seed: int = 0,
+def choose_k(scaled: pd.DataFrame, ks: Sequence[int] = range(2, 11), random_state: int = 0,
              silhouette_sample: int = 5_000) -> pd.DataFrame:
     """Inertia (elbow), silhouette (higher is better) and Gaussian-mixture BIC (lower is better) for each k.
 
@@ -114,19 +114,19 @@ def choose_k(scaled: pd.DataFrame, ks: Sequence[int] = range(2, 11), seed: int =
         raise ValueError(f"need at least 3 rows to compare k; got {len(scaled)}")
     rows = []
     for k in ks:
-        model = _kmeans(k, seed, len(scaled)).fit(scaled)
+        model = _kmeans(k, random_state, len(scaled)).fit(scaled)
         size = min(silhouette_sample, len(scaled))
-        silhouette = (silhouette_score(scaled, model.labels_, sample_size=size, random_state=seed)
+        silhouette = (silhouette_score(scaled, model.labels_, sample_size=size, random_state=random_state)
                       if len(set(model.labels_)) > 1 else np.nan)
-        bic = GaussianMixture(k, covariance_type="diag", random_state=seed).fit(scaled).bic(scaled)
+        bic = GaussianMixture(k, covariance_type="diag", random_state=random_state).fit(scaled).bic(scaled)
         rows.append((k, model.inertia_, silhouette, bic))
     return pd.DataFrame(rows, columns=["k", "inertia", "silhouette", "bic"]).set_index("k").round(3)
 
 
-def _kmeans(k: int, seed: int, rows: int):
+def _kmeans(k: int, random_state: int, rows: int):
     if rows > MINI_BATCH_ABOVE:
-        return MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096)
-    return KMeans(n_clusters=k, n_init=10, random_state=seed)
+        return MiniBatchKMeans(n_clusters=k, n_init=3, random_state=random_state, batch_size=4096)
+    return KMeans(n_clusters=k, n_init=10, random_state=random_state)
 
 
 # --------------------------------------------------------------------------- nested fit
@@ -139,7 +139,7 @@ class NestedClustering:
     pipelines: dict = field(default_factory=dict)
 
 
-def fit_nested(features: pd.DataFrame, macro: pd.Series, k: int | Mapping[str, int] = 4, seed: int = 0,
+def fit_nested(features: pd.DataFrame, macro: pd.Series, k: int | Mapping[str, int] = 4, random_state: int = 0,
                min_size: int = 30) -> NestedClustering:
     """K-means inside each macro segment; customers without a macro segment get no micro-segment.
 
@@ -164,7 +164,7 @@ def fit_nested(features: pd.DataFrame, macro: pd.Series, k: int | Mapping[str, i
             raw = np.zeros(len(members), dtype=int)
             model = None
         else:
-            model = _kmeans(wanted, seed, len(members)).fit(scaled)
+            model = _kmeans(wanted, random_state, len(members)).fit(scaled)
             raw = model.labels_
         by_size = pd.Series(raw).value_counts().index  # renumber: 1 = largest cluster
         rank = {old: new for new, old in enumerate(by_size, start=1)}
@@ -193,7 +193,7 @@ def describe_clusters(z: pd.DataFrame, top: int = 3) -> pd.Series:
 
 
 def explain_with_rules(features: pd.DataFrame, labels: pd.Series, max_depth: int = 3,
-                       seed: int = 0) -> tuple[str, float]:
+                       random_state: int = 0) -> tuple[str, float]:
     """Readable rules for the segments: a shallow decision tree fitted to the labels, and its fidelity.
 
     Fidelity is the share of customers whose segment the rules reproduce; a
@@ -201,21 +201,21 @@ def explain_with_rules(features: pd.DataFrame, labels: pd.Series, max_depth: int
     """
     keep = labels.notna()
     x = features[keep].fillna(features[keep].median())
-    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed).fit(x, labels[keep].astype(str))
+    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=random_state).fit(x, labels[keep].astype(str))
     fidelity = float((tree.predict(x) == labels[keep].astype(str).to_numpy()).mean())
     return export_text(tree, feature_names=list(x.columns), decimals=2), round(fidelity, 3)
 
 
-def stability(scaled: pd.DataFrame, k: int, rounds: int = 10, seed: int = 0) -> pd.Series:
+def stability(scaled: pd.DataFrame, k: int, rounds: int = 10, random_state: int = 0) -> pd.Series:
     """Adjusted Rand index between a reference fit and fits on bootstrap samples (1 = the same clusters every time)."""
     if len(scaled) <= k:
         raise ValueError(f"need more rows than clusters (rows {len(scaled)}, k {k})")
-    rng = np.random.default_rng(seed)
-    reference = _kmeans(k, seed, len(scaled)).fit(scaled).labels_
+    rng = np.random.default_rng(random_state)
+    reference = _kmeans(k, random_state, len(scaled)).fit(scaled).labels_
     scores = []
     for r in range(rounds):
         sample = rng.integers(0, len(scaled), len(scaled))
-        model = _kmeans(k, seed + r + 1, len(scaled)).fit(scaled.iloc[sample])
+        model = _kmeans(k, random_state + r + 1, len(scaled)).fit(scaled.iloc[sample])
         scores.append(adjusted_rand_score(reference, model.predict(scaled)))
     return pd.Series(scores, name="adjusted_rand").round(3)
 
@@ -290,7 +290,7 @@ class MicroSegmentation:
 
 
 def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | pd.Timestamp, k: int = 4,
-                       min_customers: int = MIN_SEGMENT_CUSTOMERS, seed: int = 0, features: pd.DataFrame | None = None) -> MicroSegmentation:
+                       min_customers: int = MIN_SEGMENT_CUSTOMERS, random_state: int = 0, features: pd.DataFrame | None = None) -> MicroSegmentation:
     """Macro tiers from RFM, K-means on needs inside each tier, small segments merged: lesson 03 in one call.
 
     ``table`` is ``customer_table(world, as_of)`` (or any table with recency_days,
@@ -300,7 +300,7 @@ def fit_micro_segments(table: pd.DataFrame, events: pd.DataFrame, as_of: str | p
     """
     features = clustering_features(table, events, as_of) if features is None else features.loc[table.index]
     macro = macro_segments(name_segments(rfm_scores(table)))
-    nested = fit_nested(features, macro, k=k, seed=seed)
+    nested = fit_nested(features, macro, k=k, random_state=random_state)
     clustered = nested.labels.dropna()
     scaled = feature_pipeline(features.columns).fit_transform(features.loc[clustered.index])
     merged, moves = merge_small(clustered, scaled, min_customers=min_customers)

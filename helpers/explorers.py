@@ -91,7 +91,7 @@ def rfm_explorer(orders: pd.DataFrame, customers: pd.DataFrame, as_of: str | pd.
     return widgets.VBox([widgets.HBox([window, scoring]), widgets.HBox(cuts[:2]), widgets.HBox(cuts[2:]), output])
 
 
-def segment_explorer_view(features: pd.DataFrame, macro: pd.Series, tier: str, k: int, seed: int = 0,
+def segment_explorer_view(features: pd.DataFrame, macro: pd.Series, tier: str, k: int, random_state: int = 0,
                           rule_depth: int = 3) -> dict:
     """Micro-segments of one macro tier for a given k: sizes, what stands out, readable rules and their fidelity."""
     from .clustering import cluster_profiles, describe_clusters, explain_with_rules, fit_nested
@@ -102,16 +102,16 @@ def segment_explorer_view(features: pd.DataFrame, macro: pd.Series, tier: str, k
     if not members.any():
         raise ValueError(f"macro segment {tier!r} has no customers")
     subset = features[members]
-    labels = fit_nested(subset, macro[members].cat.remove_unused_categories(), k=k, seed=seed).labels
+    labels = fit_nested(subset, macro[members].cat.remove_unused_categories(), k=k, random_state=random_state).labels
     _, z = cluster_profiles(subset, labels)
     sizes = labels.value_counts().sort_index().rename("customers").to_frame()
     sizes["share"] = (sizes["customers"] / sizes["customers"].sum()).round(3)
     sizes = sizes.join(describe_clusters(z))
-    rules, fidelity = explain_with_rules(subset, labels, max_depth=rule_depth, seed=seed)
+    rules, fidelity = explain_with_rules(subset, labels, max_depth=rule_depth, random_state=random_state)
     return {"sizes": sizes, "z": z, "rules": rules, "fidelity": fidelity}
 
 
-def segment_explorer(features: pd.DataFrame, macro: pd.Series, seed: int = 0):
+def segment_explorer(features: pd.DataFrame, macro: pd.Series, random_state: int = 0):
     """Pick a macro segment and k; sizes, a profile heatmap and the explaining rules update."""
     import ipywidgets as widgets
     from IPython.display import display
@@ -127,7 +127,7 @@ def segment_explorer(features: pd.DataFrame, macro: pd.Series, seed: int = 0):
     def redraw(*_):
         output.clear_output(wait=True)
         with output:
-            view = segment_explorer_view(features, macro, tier.value, k.value, seed)
+            view = segment_explorer_view(features, macro, tier.value, k.value, random_state)
             display(view["sizes"])
             top = view["z"].abs().max().sort_values(ascending=False).index[:12]
             profile = view["z"][top].T

@@ -184,9 +184,9 @@ def score_quality(world: Truth, scores: pd.DataFrame, k: float = 0.3) -> pd.Data
 def grade_splits(world: Truth, splits: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
     """One row per (split, method) of :func:`helpers.uplift.split_scores`: ``ordering_quality`` on that split's held-out."""
     rows = []
-    for seed, scores in splits.items():
+    for random_state, scores in splits.items():
         effect = _truth(world, scores.index)["true_uplift"]
-        rows += [{"split": seed, "method": name, "ordering_quality": ordering_quality(effect, score)}
+        rows += [{"split": random_state, "method": name, "ordering_quality": ordering_quality(effect, score)}
                  for name, score in scores.items()]
     return pd.DataFrame(rows)
 

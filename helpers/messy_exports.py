@@ -42,7 +42,7 @@ amount = "amount"
 
 
 def invoice_lines_from(world: World, postage_share: float = 0.05, guest_share: float = 0.005,
-                       unreadable_dates: int = 3, seed: int = 0) -> pd.DataFrame:
+                       unreadable_dates: int = 3, random_state: int = 0) -> pd.DataFrame:
     """The sample's orders written the way a shop system exports invoice lines, mess included.
 
     Completed lines keep their order number; returned and cancelled lines
@@ -58,7 +58,7 @@ def invoice_lines_from(world: World, postage_share: float = 0.05, guest_share: f
 
         invoice_lines_from(load_world()).head()     # InvoiceNo, StockCode, ..., CustomerID, Country
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     orders = world.orders
     names = world.products.set_index("product_id")["name"]
     country = world.customers.set_index("customer_id")["country"].astype(str)
@@ -77,13 +77,13 @@ def invoice_lines_from(world: World, postage_share: float = 0.05, guest_share: f
     sales = lines[cancelled].assign(InvoiceNo=lines.loc[cancelled, "InvoiceNo"].str.removeprefix("C"),
                                     Quantity=-lines.loc[cancelled, "Quantity"])
     invoices = lines[~reversal].drop_duplicates("InvoiceNo")
-    postage = invoices.sample(frac=postage_share, random_state=seed).assign(
+    postage = invoices.sample(frac=postage_share, random_state=random_state).assign(
         StockCode="POST", Description="POSTAGE", Quantity=1, UnitPrice=lambda d: rng.uniform(3, 18, len(d)).round(2))
-    manual = invoices.sample(n=min(5, len(invoices)), random_state=seed + 1).assign(
+    manual = invoices.sample(n=min(5, len(invoices)), random_state=random_state + 1).assign(
         StockCode="M", Description="Manual", Quantity=1, UnitPrice=-25.0)
     out = pd.concat([lines, sales, postage, manual]).sort_values(["InvoiceDate", "InvoiceNo"], kind="stable")
     out = out.reset_index(drop=True)
-    guests = out["InvoiceNo"].isin(invoices["InvoiceNo"].sample(frac=guest_share, random_state=seed + 2))
+    guests = out["InvoiceNo"].isin(invoices["InvoiceNo"].sample(frac=guest_share, random_state=random_state + 2))
     out.loc[guests, "CustomerID"] = np.nan
     out["InvoiceDate"] = out["InvoiceDate"].dt.strftime(INVOICE_DATE_FORMAT)
     out.loc[rng.choice(len(out), size=min(unreadable_dates, len(out)), replace=False), "InvoiceDate"] = "n/a"

@@ -47,7 +47,7 @@ from .uplift import campaign_effects
 KIT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_MOVED = ("the pipeline runs no notebooks; lesson 09 headless on a mapping is "
                   "kit-lessons 09 --mapping MAPPING --out DIR (or ./kit.sh pipeline MAPPING --out DIR --notebook)")
-DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "seed": 0}  # [segments] of a mapping overrides these
+DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "random_state": 0}  # [segments] of a mapping overrides these
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
@@ -190,7 +190,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     """Segments, churn risk, migration, campaign effects and (with a salt and a folder) audience files.
 
     ``settings`` overrides ``[segments]`` of the mapping (``k``,
-    ``min_customers``, ``churn_horizon_days``, ``migration_days``, ``seed``);
+    ``min_customers``, ``churn_horizon_days``, ``migration_days``, ``random_state``);
     audiences follow ``[audiences]`` of the mapping. ``progress(step)`` is
     called before each step. Parts the data cannot support are skipped and
     listed in ``result.skipped`` with the reason; nothing crashes on a
@@ -222,7 +222,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     minimum = settings["min_customers"] or max(100, round(0.02 * buyers))
     features = clustering_features(table, None, as_of, groups=segment_feature_groups(table))
     micro = fit_micro_segments(table, world.events, as_of, k=settings["k"], min_customers=minimum,
-                               seed=settings["seed"], features=features)
+                               random_state=settings["random_state"], features=features)
     customers["micro_segment"] = micro.labels
 
     say("churn risk")
@@ -232,7 +232,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         train_cutoff = test_cutoff - pd.Timedelta(days=horizon)
         try:
             evaluation = fit_and_evaluate(world, "churns", str(train_cutoff.date()), str(test_cutoff.date()), horizon,
-                                          buyers_only=True, seed=settings["seed"], max_train_rows=MAX_TRAIN_ROWS)
+                                          buyers_only=True, random_state=settings["random_state"], max_train_rows=MAX_TRAIN_ROWS)
         except ValueError as error:  # e.g. everyone churned in the training window: nothing to learn
             evaluation = None
             result.skipped.append((CHURN, str(error)))
@@ -274,7 +274,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
             if len(cells):
                 result.audiences = export_audiences(cells, world.customers.set_index("customer_id"), audience_folder,
                                                     salt=salt, control_share=spec.get("control_share", 0.1),
-                                                    seed=settings["seed"], min_audience=spec.get("min_audience", 100))
+                                                    random_state=settings["random_state"], min_audience=spec.get("min_audience", 100))
         else:
             result.skipped.append((AUDIENCES,
                                    f"no secret salt: set the environment variable {spec.get('salt_env', 'KIT_EXPORT_SALT')}"))

@@ -73,7 +73,7 @@ class Evaluation:
 
 def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
                      category: str | None = None, buyers_only: bool = False, active_days: int = 365,
-                     seed: int = 0, features=None, max_train_rows: int | None = None) -> Evaluation:
+                     random_state: int = 0, features=None, max_train_rows: int | None = None) -> Evaluation:
     """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.
 
     ``buyers_only`` keeps active customers: a purchase in the ``active_days``
@@ -95,11 +95,11 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
         if buyers_only:
             x = x[x["recency_days"] <= active_days]
         if cutoff == train_cutoff and max_train_rows is not None and len(x) > max_train_rows:
-            x = x.sample(n=max_train_rows, random_state=seed).sort_index()
+            x = x.sample(n=max_train_rows, random_state=random_state).sort_index()
         sets.append((x, _target(world, x, cutoff, horizon_days, target, category)))
     (x_train, y_train), (x_test, y_test) = sets
     if target == "value":
-        model = HistGradientBoostingRegressor(loss="poisson", max_iter=200, random_state=seed).fit(x_train, y_train)
+        model = HistGradientBoostingRegressor(loss="poisson", max_iter=200, random_state=random_state).fit(x_train, y_train)
         predicted = pd.Series(model.predict(x_test), index=x_test.index, name="predicted_value")
         baseline = x_test["monetary"] * horizon_days / np.maximum(x_test["tenure_days"].fillna(0) + 1, horizon_days)
         metrics = {"mae": round(mean_absolute_error(y_test, predicted), 2),
@@ -110,7 +110,7 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
         return Evaluation(model, predicted, y_test, metrics, x_test)
     if y_train.nunique() < 2:
         raise ValueError(f"the training outcome has one value only ({y_train.iloc[0]}); nothing to learn")
-    base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=seed)
+    base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=random_state)
     model = CalibratedClassifierCV(base, method="isotonic", cv=3).fit(x_train, y_train)
     probability = pd.Series(model.predict_proba(x_test)[:, 1], index=x_test.index, name="probability")
     metrics = {"auc": round(roc_auc_score(y_test, probability), 3) if y_test.nunique() > 1 else float("nan"),
@@ -123,7 +123,7 @@ def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, ho
 
 
 def group_importance(model, features: pd.DataFrame, actual: pd.Series, groups: dict[str, list[str]],
-                     seed: int = 0) -> pd.DataFrame:
+                     random_state: int = 0) -> pd.DataFrame:
     """How much a fitted classifier leans on each group of features: AUC with the group's columns shuffled together.
 
     Shuffling one group's rows (the same permutation for all its columns, so
@@ -142,7 +142,7 @@ def group_importance(model, features: pd.DataFrame, actual: pd.Series, groups: d
     if unknown:
         raise KeyError(f"column(s) {unknown[:5]} are not among the model's features")
     baseline = roc_auc_score(actual, model.predict_proba(features)[:, 1])
-    order = np.random.default_rng(seed).permutation(len(features))
+    order = np.random.default_rng(random_state).permutation(len(features))
     rows = []
     for group, columns in groups.items():
         shuffled = features.copy()
@@ -153,9 +153,9 @@ def group_importance(model, features: pd.DataFrame, actual: pd.Series, groups: d
     return table.sort_values("auc_drop", ascending=False, kind="stable")
 
 
-def _tie_broken_rank(score: pd.Series, ascending: bool, seed: int = 0) -> pd.Series:
+def _tie_broken_rank(score: pd.Series, ascending: bool, random_state: int = 0) -> pd.Series:
     """Ranks 1..n where tied scores are ordered at random (seeded), not by their position in the table."""
-    shuffled = score.sample(frac=1, random_state=seed)
+    shuffled = score.sample(frac=1, random_state=random_state)
     return shuffled.rank(method="first", ascending=ascending).reindex(score.index)
 
 

@@ -215,7 +215,7 @@ def _model_frame(features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=features.index)
 
 
-def proxy_leakage(features: pd.DataFrame, sensitive: pd.Series, seed: int = 0, folds: int = 3) -> dict:
+def proxy_leakage(features: pd.DataFrame, sensitive: pd.Series, random_state: int = 0, folds: int = 3) -> dict:
     """How well the other features predict a sensitive attribute the model was not given (cross-validated).
 
     Leaving a sensitive attribute (age, gender, ethnicity...) out of a
@@ -246,8 +246,8 @@ def proxy_leakage(features: pd.DataFrame, sensitive: pd.Series, seed: int = 0, f
     if counts.min() < folds:
         raise ValueError(f"the sensitive value {classes[counts.argmin()]!r} has {counts.min()} rows; "
                          f"each value needs at least folds={folds}")
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed, categorical_features="from_dtype")
-    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=random_state, categorical_features="from_dtype")
+    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     proba = cross_val_predict(model, _model_frame(features.loc[known]), y, cv=split, method="predict_proba")
     if len(classes) == 2:
         auc = roc_auc_score(y, proba[:, 1])

@@ -223,10 +223,10 @@ def test_export_writes_hashed_audiences_and_a_recorded_control(tmp_path):
     customers = people(300)
     plan = pd.DataFrame({"channel": ["email"], "offer": ["15% off"], "message": ["hello"]}, index=["a"])
     allocation = cp.allocate_budget(data.economics(plan), budget=1e6)
-    cells = au.audience_cells(allocation, plan, data, seed=1)
+    cells = au.audience_cells(allocation, plan, data, random_state=1)
     assert len(cells) == 300 and cells.index.is_unique
-    assert cells.equals(au.audience_cells(allocation, plan, data, seed=1))
-    manifest = au.export_audiences(cells, customers, tmp_path, salt="s3cret", control_share=0.1, seed=0)
+    assert cells.equals(au.audience_cells(allocation, plan, data, random_state=1))
+    manifest = au.export_audiences(cells, customers, tmp_path, salt="s3cret", control_share=0.1, random_state=0)
     assert manifest[["send", "control"]].iloc[0].tolist() == [270, 30]
     sent = pd.read_csv(tmp_path / manifest["file"].iloc[0])
     held = pd.read_csv(tmp_path / "holdout_control.csv")

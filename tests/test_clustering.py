@@ -28,8 +28,8 @@ def features(world, table):
     return clustering_features(table, world.events, world.as_of)
 
 
-def blobs(n_per=40, centres=((0, 0), (6, 6), (0, 6)), seed=0):
-    rng = np.random.default_rng(seed)
+def blobs(n_per=40, centres=((0, 0), (6, 6), (0, 6)), random_state=0):
+    rng = np.random.default_rng(random_state)
     points = np.vstack([rng.normal(c, 0.5, (n_per, 2)) for c in centres])
     return pd.DataFrame(points, columns=["x", "y"])
 
@@ -70,7 +70,7 @@ def test_choose_k_reports_every_criterion_and_finds_obvious_clusters():
 def test_nested_fit_labels_sizes_and_degenerate_cases():
     data = blobs()
     macro = pd.Series(pd.Categorical(["a"] * 80 + ["b"] * 40, categories=["a", "b", "c"]))
-    fitted = fit_nested(data, macro, k={"a": 2, "b": 3}, seed=1)
+    fitted = fit_nested(data, macro, k={"a": 2, "b": 3}, random_state=1)
     assert set(fitted.labels) == {"a / 1", "a / 2", "b / 1", "b / 2", "b / 3"}  # k per tier; empty tier c skipped
     assert sorted(fitted.labels.iloc[:80].value_counts().tolist()) == [40, 40]  # the two blobs of tier a
     tiny = fit_nested(data.iloc[:10], pd.Series(pd.Categorical(["a"] * 10)), k=4)
@@ -88,8 +88,8 @@ def test_nested_fit_labels_sizes_and_degenerate_cases():
 
 def test_same_seed_same_segments(features, table):
     macro = macro_segments(name_segments(rfm_scores(table)))
-    first = fit_nested(features, macro, k=3, seed=5).labels
-    again = fit_nested(features, macro, k=3, seed=5).labels
+    first = fit_nested(features, macro, k=3, random_state=5).labels
+    again = fit_nested(features, macro, k=3, random_state=5).labels
     assert first.equals(again)
     sizes = first.value_counts()
     for tier in macro.cat.categories:  # numbered by size within each tier

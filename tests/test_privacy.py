@@ -115,8 +115,8 @@ def test_coarsen_rules_and_their_errors():
 
 
 # --------------------------------------------------------------------------- proxies and selection rates
-def _synthetic(n: int = 2000, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
-    rng = np.random.default_rng(seed)
+def _synthetic(n: int = 2000, random_state: int = 1) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(random_state)
     sensitive = pd.Series(rng.integers(0, 2, n).astype(bool), name="is_female")
     features = pd.DataFrame({"noise_a": rng.normal(size=n), "noise_b": rng.integers(0, 5, n),
                              "proxy": sensitive * 1.0 + rng.normal(0, 0.5, n),
@@ -141,7 +141,7 @@ def test_proxy_leakage_multiclass_and_missing_values():
     region = pd.Series(rng.choice(["north", "south", "west"], 600), name="region")
     proxy = region.map({"north": 0.0, "south": 1.0, "west": 2.0}) + rng.normal(0, 0.3, 600)
     sensitive = region.where(rng.random(600) > 0.05)  # about 30 unknown
-    leak = proxy_leakage(pd.DataFrame({"proxy": proxy}), sensitive, seed=2)
+    leak = proxy_leakage(pd.DataFrame({"proxy": proxy}), sensitive, random_state=2)
     assert leak["auc"] > 0.9 and leak["dropped"] == int(sensitive.isna().sum()) > 0
     assert leak["n"] + leak["dropped"] == 600
 

@@ -267,8 +267,8 @@ def test_money_does_not_depend_on_the_order_lines_are_added_up():
                            "unit_price": [25.99, 59.99, 13.99, 31.99, 44.99, 89.99],
                            "discount": [0.2, 0.3, 0.1, 0.2, 0.1, 0.3], "status": "completed"})
     table = rfm_table(orders, as_of="2026-09-30")
-    for seed in range(20):
-        shuffled = orders.sample(frac=1, random_state=seed)
+    for random_state in range(20):
+        shuffled = orders.sample(frac=1, random_state=random_state)
         assert rfm_table(shuffled, as_of="2026-09-30").equals(table)
 
 

@@ -210,10 +210,10 @@ def test_sample_size_by_hand_and_consistent_with_the_detectable_effect():
         sample_size(0.1, 0.0)
 
 
-def _campaign(n: int = 4000, seed: int = 0, treated_share: float = 0.5):
+def _campaign(n: int = 4000, random_state: int = 0, treated_share: float = 0.5):
     """A randomized campaign where likely buyers are not the persuadable: with a flat baseline a response model
     would rank exactly as the true effect does (P(buy | treated) = 0.1 + effect) and so be an uplift model."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     features = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)},
                             index=pd.Index(np.arange(n) + 1000, name="customer_id"))
     effect = np.where(features["a"] > 0, 0.1, -0.05)
@@ -230,10 +230,10 @@ def _truth_of(effect: pd.Series, baseline: float = 0.0) -> pd.DataFrame:
 
 def test_uplift_models_find_the_persuadable_and_the_response_model_does_not():
     features, treated, outcome, _ = _campaign()
-    models = fit_uplift_models(features, treated, outcome, seed=0)
+    models = fit_uplift_models(features, treated, outcome, random_state=0)
     # judged on other customers of the same world: on the training rows, memorising who bought looks like uplift;
     # many of them, as a random score's normalized Qini varies by about 0.008 over 20,000 customers (0.017 over 4,000)
-    features, treated, outcome, effect = _campaign(n=20_000, seed=1)
+    features, treated, outcome, effect = _campaign(n=20_000, random_state=1)
     scores = score_all(models, features)
     assert list(scores.columns) == ["two-model uplift", "class transformation", "response model"]
     assert scores.index.equals(features.index)
@@ -243,9 +243,9 @@ def test_uplift_models_find_the_persuadable_and_the_response_model_does_not():
         assert quality[name] > 0.3 and qini[name] > qini["response model"] + 0.03, (quality, qini)
     assert quality["response model"] < 0, quality  # worse than random: it picks the loyal, who dislike contact
     table = targeting_comparison(scores, outcome, treated, share=0.3, value_per_conversion=50, cost_per_contact=1,
-                                 random_seed=0)
+                                 random_state=0)
     truth = _truth_of(effect)
-    table = table.join(true_targeting_value(truth, targeted_customers(scores, share=0.3, random_seed=0),
+    table = table.join(true_targeting_value(truth, targeted_customers(scores, share=0.3, random_state=0),
                                             value_per_conversion=50, cost_per_contact=1))
     assert table.index.tolist() == [*scores.columns, "random"]
     assert (table["targeted"] == 6000).all()
@@ -262,7 +262,7 @@ def test_uplift_models_find_the_persuadable_and_the_response_model_does_not():
 
 def test_models_reduce_to_rates_with_a_constant_estimator():
     # a treated share of 20%: class transformation must reweight the arms to still give the difference in rates
-    features, treated, outcome, _ = _campaign(n=1000, seed=1, treated_share=0.2)
+    features, treated, outcome, _ = _campaign(n=1000, random_state=1, treated_share=0.2)
     overall = average_effect(outcome, treated)
     for model in (TwoModelUplift(DummyClassifier()), ClassTransformationUplift(DummyClassifier())):
         assert np.allclose(model.fit(features, treated, outcome).predict(features), overall["effect"])
@@ -280,7 +280,7 @@ def test_models_reduce_to_rates_with_a_constant_estimator():
 
 
 def test_models_refuse_what_they_cannot_learn_from():
-    features, treated, outcome, _ = _campaign(n=200, seed=2)
+    features, treated, outcome, _ = _campaign(n=200, random_state=2)
     with pytest.raises(ValueError, match="control arm is empty"):
         TwoModelUplift().fit(features, pd.Series(True, index=features.index), outcome)
     with pytest.raises(ValueError, match="treated arm is empty"):
@@ -317,7 +317,7 @@ def test_targeting_comparison_by_hand():
     assert priced.loc["model", "incremental_profit"] == pytest.approx(2 / 3 * 4 * 10 - 4)  # its controls: no buyer
     assert priced.loc["backwards", "incremental_profit"] == pytest.approx(-1 / 3 * 4 * 10 - 4 - 3 * (1 / 3) * 4)
     with pytest.raises(ValueError, match="already has a column 'random'"):
-        targeted_customers(pd.DataFrame({"random": SCORE}), random_seed=0)
+        targeted_customers(pd.DataFrame({"random": SCORE}), random_state=0)
 
 
 def test_sleeping_dogs():
@@ -348,11 +348,11 @@ def test_gain_curves_plot_draws_each_curve_and_the_random_line():
 def test_holdout_split_keeps_the_arm_shares_and_is_seeded():
     from helpers.uplift import holdout_split
     treated = pd.Series([True] * 30 + [False] * 70, index=range(100, 200))
-    split = holdout_split(treated, test_share=0.3, seed=1)
+    split = holdout_split(treated, test_share=0.3, random_state=1)
     assert split.index.equals(treated.index) and split.sum() == 30
     assert split[treated].sum() == 9 and split[~treated].sum() == 21
-    assert split.equals(holdout_split(treated, test_share=0.3, seed=1))
-    assert not split.equals(holdout_split(treated, test_share=0.3, seed=2))
+    assert split.equals(holdout_split(treated, test_share=0.3, random_state=1))
+    assert not split.equals(holdout_split(treated, test_share=0.3, random_state=2))
     with pytest.raises(ValueError, match="test_share"):
         holdout_split(treated, test_share=1.0)
 
@@ -383,10 +383,10 @@ def test_segment_effect_score_takes_categorical_labels():
 
 def test_evaluate_on_splits_reports_every_method_on_every_split():
     from helpers.uplift import evaluate_on_splits
-    features, treated, outcome, effect = _campaign(n=2_000, seed=3)
+    features, treated, outcome, effect = _campaign(n=2_000, random_state=3)
     segments = {"by a": pd.Series(np.where(features["a"] > 0, "high a", "low a"), index=features.index)}
-    table = evaluate_on_splits(features, treated, outcome, seeds=(0, 1), segments=segments)
-    splits = split_scores(features, treated, outcome, seeds=(0, 1), segments=segments)
+    table = evaluate_on_splits(features, treated, outcome, random_states=(0, 1), segments=segments)
+    splits = split_scores(features, treated, outcome, random_states=(0, 1), segments=segments)
     assert all(frame.index.isin(features.index).all() and len(frame) == 1000 for frame in splits.values())
     table = table.merge(grade_splits(_truth_of(effect), splits), on=["split", "method"])
     assert len(table) == 2 * 4 and set(table["split"]) == {0, 1}

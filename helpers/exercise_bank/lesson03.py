@@ -18,25 +18,25 @@ def setup(world: World) -> dict:
     features = clustering_features(table, world.events, world.as_of)
     macro = macro_segments(name_segments(rfm_scores(table)))
     return {"table": table, "features": features, "macro": macro,
-            "micro": fit_nested(features, macro, k=4, seed=0).labels}
+            "micro": fit_nested(features, macro, k=4, random_state=0).labels}
 
 
 def exercises(world: World) -> ExerciseSet:
     names = setup(world)
     features, macro, micro = names["features"], names["macro"], names["micro"]
 
-    k3 = fit_nested(features, macro, k=3, seed=0).labels
+    k3 = fit_nested(features, macro, k=3, random_state=0).labels
     rising = k3[macro == "rising"].value_counts()
     q1 = Exercise(
-        "q1", "Fit the micro-segments again with k = 3 in every macro segment (seed 0). How many customers are in "
+        "q1", "Fit the micro-segments again with k = 3 in every macro segment (random_state 0). How many customers are in "
               "the largest micro-segment of the 'rising' tier?",
         expect_number(int(rising.max()) if len(rising) else 0, mistakes={
             int(micro[macro == "rising"].value_counts().max()): "you keep k = 4; pass k=3 to fit_nested",
             int((macro == "rising").sum()): "you count the whole tier, not its largest micro-segment",
         }),
-        hint_text="fit_nested(features, macro, k=3, seed=0).labels gives the labels; the largest of the tier is "
+        hint_text="fit_nested(features, macro, k=3, random_state=0).labels gives the labels; the largest of the tier is "
                   "'rising / 1' (segments are numbered by size).",
-        solution_code='labels = fit_nested(features, macro, k=3, seed=0).labels\n'
+        solution_code='labels = fit_nested(features, macro, k=3, random_state=0).labels\n'
                       'answer_1 = int((labels == "rising / 1").sum())',
     )
 

@@ -14,7 +14,7 @@ def setup(world: World) -> dict:
     converted = campaign["converted"].astype(int)
     before = customer_table(world, as_of=day_before_campaign(world)).loc[campaign.index]
     return {"campaign": campaign, "treated": treated, "converted": converted, "before": before,
-            "baseline": float(converted[~treated].mean()), "held_out": holdout_split(treated, test_share=0.5, seed=0)}
+            "baseline": float(converted[~treated].mean()), "held_out": holdout_split(treated, test_share=0.5, random_state=0)}
 
 
 def exercises(world: World) -> ExerciseSet:

@@ -87,7 +87,7 @@ def segment_features(table: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataF
     return clustering_features(table, None, as_of, browsing=table.filter(like="browse_"))
 
 
-def fit_segments_on_sample(table: pd.DataFrame, as_of: str | pd.Timestamp, fraction: float = 0.2, seed: int = 0,
+def fit_segments_on_sample(table: pd.DataFrame, as_of: str | pd.Timestamp, fraction: float = 0.2, random_state: int = 0,
                            k: int = 4, min_customers: int | None = None):
     """Lesson 03's micro-segments fitted on a random ``fraction`` of the customers of a feature table.
 
@@ -103,10 +103,10 @@ def fit_segments_on_sample(table: pd.DataFrame, as_of: str | pd.Timestamp, fract
     """
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    sample = table.sample(frac=fraction, random_state=seed).sort_index()
+    sample = table.sample(frac=fraction, random_state=random_state).sort_index()
     if min_customers is None:
         min_customers = max(1, round(MIN_SEGMENT_CUSTOMERS * fraction))
-    return fit_micro_segments(sample, None, as_of, k=k, min_customers=min_customers, seed=seed,
+    return fit_micro_segments(sample, None, as_of, k=k, min_customers=min_customers, random_state=random_state,
                               features=segment_features(sample, as_of))
 
 

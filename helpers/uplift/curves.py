@@ -132,9 +132,9 @@ def uplift_auc(outcome: Column, treated: Column, score: Column, normalize: bool 
     return _auc("uplift", outcome, treated, score, normalize)
 
 
-def _top(score: np.ndarray, m: int, seed: int = 0) -> np.ndarray:
+def _top(score: np.ndarray, m: int, random_state: int = 0) -> np.ndarray:
     """True for the ``m`` highest scores; ties at the cut are settled by a seeded shuffle, not by row position."""
-    shuffled = np.random.default_rng(seed).permutation(len(score))
+    shuffled = np.random.default_rng(random_state).permutation(len(score))
     top = np.zeros(len(score), dtype=bool)
     top[shuffled[np.argsort(-score[shuffled], kind="stable")][:m]] = True
     return top
@@ -148,7 +148,7 @@ def _uplift_in(y: np.ndarray, t: np.ndarray, group: np.ndarray) -> float:
 def uplift_at_k(outcome: Column, treated: Column, score: Column, k: float = 0.3) -> float:
     """Treated mean minus control mean among the top ceil(k x n) by score; NaN if an arm has nobody there.
 
-    Ties at the cut are settled by a shuffle with seed 0, so the row order of
+    Ties at the cut are settled by a shuffle with random_state 0, so the row order of
     the table does not decide who gets in.
 
     >>> uplift_at_k([1, 0, 0, 1], [True, False, True, False], [4, 3, 2, 1], k=0.5)

@@ -18,9 +18,9 @@ def _expected(model, features) -> np.ndarray:
 class _UpliftModel(BaseEstimator):
     arms: tuple[str, ...] = ("treated", "control")  # the arms fit() learns from
 
-    def __init__(self, estimator=None, seed: int = 0):
+    def __init__(self, estimator=None, random_state: int = 0):
         self.estimator = estimator
-        self.seed = seed
+        self.random_state = random_state
 
     def _data(self, features, treated, outcome, binary_only: bool = False):
         """Checked arrays and a fresh estimator; refuses, naming the arm, what the estimator cannot learn from."""
@@ -31,7 +31,7 @@ class _UpliftModel(BaseEstimator):
             model = clone(self.estimator)
         else:  # gradient boosting: a classifier for 0/1 outcomes, a regressor for amounts
             kind = HistGradientBoostingClassifier if binary else HistGradientBoostingRegressor
-            model = kind(max_iter=100, learning_rate=0.05, random_state=self.seed)
+            model = kind(max_iter=100, learning_rate=0.05, random_state=self.random_state)
         if (binary_only or is_classifier(model)) and not binary:
             raise ValueError(f"{type(self).__name__} with {type(model).__name__} needs a 0/1 outcome"
                              + ("" if binary_only else "; pass a regressor for amounts such as revenue"))
@@ -116,7 +116,7 @@ class ResponseModel(_UpliftModel):
         return _expected(self.model_, features)
 
 
-def holdout_split(treated: pd.Series, test_share: float = 0.5, seed: int = 0) -> pd.Series:
+def holdout_split(treated: pd.Series, test_share: float = 0.5, random_state: int = 0) -> pd.Series:
     """True for customers held out to judge the models: a seeded random ``test_share`` of *each* arm.
 
     Splitting each arm separately keeps the treated share the same on both sides.
@@ -128,7 +128,7 @@ def holdout_split(treated: pd.Series, test_share: float = 0.5, seed: int = 0) ->
     if not 0 < test_share < 1:
         raise ValueError(f"test_share must be strictly between 0 and 1, got {test_share}")
     t = _inputs(treated=treated)[0].astype(bool)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     test = np.zeros(len(t), dtype=bool)
     for arm in (t, ~t):
         rows = np.flatnonzero(arm)
@@ -163,7 +163,7 @@ def segment_effect_score(segments: pd.Series, outcome: Column, treated: Column, 
     return pd.Series(per_customer.fillna(overall).to_numpy(float), index=segments.index, name="segment_effect")
 
 
-def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, seed: int = 0) -> dict[str, object]:
+def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, random_state: int = 0) -> dict[str, object]:
     """The three models with their default gradient boosting, fitted.
 
     The default is ``HistGradientBoostingClassifier(max_iter=100,
@@ -171,8 +171,8 @@ def fit_uplift_models(features: pd.DataFrame, treated: Column, outcome: Column, 
     transformation is left out when the outcome is not 0/1.
     """
     binary = bool(np.isin(_inputs(outcome=outcome)[0], [0, 1]).all())
-    models = {"two-model uplift": TwoModelUplift(seed=seed), "class transformation": ClassTransformationUplift(seed=seed),
-              "response model": ResponseModel(seed=seed)}
+    models = {"two-model uplift": TwoModelUplift(random_state=random_state), "class transformation": ClassTransformationUplift(random_state=random_state),
+              "response model": ResponseModel(random_state=random_state)}
     return {name: model.fit(features, treated, outcome) for name, model in models.items()
             if binary or name != "class transformation"}
 

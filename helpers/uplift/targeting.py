@@ -15,22 +15,22 @@ from .curves import _top, _uplift_in, qini_auc, uplift_at_k
 from .models import fit_uplift_models, holdout_split, score_all, segment_effect_score
 
 
-def targeted_customers(scores: pd.DataFrame, share: float = 0.3, random_seed: int | None = None) -> pd.DataFrame:
+def targeted_customers(scores: pd.DataFrame, share: float = 0.3, random_state: int | None = None) -> pd.DataFrame:
     """Whom each method would contact: True for the top ceil(share x n) customers by each score (column).
 
     Ties at the cut are settled as in :func:`~helpers.uplift.uplift_at_k` (a
-    shuffle with seed 0), so row order does not decide who gets in. With
-    ``random_seed``: a ``random`` column (a seeded random score) for reference.
+    shuffle with random_state 0), so row order does not decide who gets in. With
+    ``random_state``: a ``random`` column (a seeded random score) for reference.
 
     >>> targeted_customers(pd.DataFrame({"model": [4, 3, 2, 1]}, index=[11, 12, 13, 14]), share=0.5)["model"].tolist()
     [True, True, False, False]
     """
     scores = scores if isinstance(scores, pd.DataFrame) else pd.DataFrame(scores)
     methods = dict(scores.items())
-    if random_seed is not None:
+    if random_state is not None:
         if "random" in methods:
-            raise ValueError("scores already has a column 'random'; rename it or leave out random_seed")
-        methods["random"] = np.random.default_rng(random_seed).random(len(scores))
+            raise ValueError("scores already has a column 'random'; rename it or leave out random_state")
+        methods["random"] = np.random.default_rng(random_state).random(len(scores))
     count = _count(share, len(scores), name="share")
     return pd.DataFrame({name: _top(_inputs(**{f"score {name!r}": score})[0], count)  # one pass per method
                          for name, score in methods.items()}, index=scores.index)
@@ -38,7 +38,7 @@ def targeted_customers(scores: pd.DataFrame, share: float = 0.3, random_seed: in
 
 def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column, share: float = 0.3,
                          value_per_conversion: float = 0.0, cost_per_contact: float = 0.0,
-                         random_seed: int | None = None, offer_cost_per_buyer: float = 0.0) -> pd.DataFrame:
+                         random_state: int | None = None, offer_cost_per_buyer: float = 0.0) -> pd.DataFrame:
     """What contacting the top ``share`` by each score (column) would bring by the test's outcomes, one row per method.
 
     ``targeted`` = ceil(share x n) (who: :func:`targeted_customers`);
@@ -48,7 +48,7 @@ def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column,
     targeted customers who would have converted anyway:
     ``offer_cost_per_buyer`` x the control arm's conversion rate among the
     targeted x targeted. Targeting likely buyers pays that subsidy most. With
-    ``random_seed``: a "random" row (seeded random score) for reference. On
+    ``random_state``: a "random" row (seeded random score) for reference. On
     synthetic data, :func:`helpers.grading.true_targeting_value` adds what the
     same targets truly bring.
 
@@ -59,7 +59,7 @@ def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column,
     scores = scores if isinstance(scores, pd.DataFrame) else pd.DataFrame(scores)
     y, t = _inputs(rows=scores, outcome=outcome, treated=treated)
     t = t.astype(bool)
-    chosen = targeted_customers(scores, share, random_seed)
+    chosen = targeted_customers(scores, share, random_state)
     rows = {}
     for name, column in chosen.items():
         top = column.to_numpy()
@@ -73,9 +73,9 @@ def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column,
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
 
 
-def split_scores(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, seeds: Sequence[int] = (0, 1, 2),
+def split_scores(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, random_states: Sequence[int] = (0, 1, 2),
                  segments: dict[str, pd.Series] | None = None, test_share: float = 0.5) -> dict[int, pd.DataFrame]:
-    """Fit every method on several random splits; per seed, the held-out customers' scores (one column per method).
+    """Fit every method on several random splits; per random_state, the held-out customers' scores (one column per method).
 
     Methods: the three models of :func:`~helpers.uplift.fit_uplift_models` and,
     for each named labelling in ``segments``,
@@ -84,29 +84,29 @@ def split_scores(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series,
     outcomes, :func:`helpers.grading.grade_splits` against the truth.
     """
     splits = {}
-    for seed in seeds:
-        held_out = holdout_split(treated, test_share=test_share, seed=seed)
+    for random_state in random_states:
+        held_out = holdout_split(treated, test_share=test_share, random_state=random_state)
         fitting = ~held_out
-        models = fit_uplift_models(features[fitting], treated[fitting], outcome[fitting], seed=seed)
+        models = fit_uplift_models(features[fitting], treated[fitting], outcome[fitting], random_state=random_state)
         scores = score_all(models, features[held_out])
         for name, labels in (segments or {}).items():
             scores[name] = segment_effect_score(labels, outcome, treated, fitting)[held_out].to_numpy()
-        splits[seed] = scores
+        splits[random_state] = scores
     return splits
 
 
 def judge_splits(splits: dict[int, pd.DataFrame], outcome: pd.Series, treated: pd.Series, k: float = 0.3) -> pd.DataFrame:
     """One row per (split, method) of :func:`split_scores`: ``qini_auc`` (normalized) and ``uplift_at_k`` on the held-out."""
     rows = []
-    for seed, scores in splits.items():
+    for random_state, scores in splits.items():
         y, t = outcome.loc[scores.index], treated.loc[scores.index]
         for name, score in scores.items():
-            rows.append({"split": seed, "method": name, "qini_auc": qini_auc(y, t, score),
+            rows.append({"split": random_state, "method": name, "qini_auc": qini_auc(y, t, score),
                          "uplift_at_k": uplift_at_k(y, t, score, k=k)})
     return pd.DataFrame(rows)
 
 
-def evaluate_on_splits(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, seeds: Sequence[int] = (0, 1, 2),
+def evaluate_on_splits(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, random_states: Sequence[int] = (0, 1, 2),
                        segments: dict[str, pd.Series] | None = None, test_share: float = 0.5,
                        k: float = 0.3) -> pd.DataFrame:
     """Fit and judge every method on several random splits: one row per (split, method).
@@ -115,7 +115,7 @@ def evaluate_on_splits(features: pd.DataFrame, treated: pd.Series, outcome: pd.S
     how much. :func:`split_scores` then :func:`judge_splits`: columns
     ``qini_auc`` (normalized) and ``uplift_at_k``.
     """
-    return judge_splits(split_scores(features, treated, outcome, seeds, segments, test_share), outcome, treated, k=k)
+    return judge_splits(split_scores(features, treated, outcome, random_states, segments, test_share), outcome, treated, k=k)
 
 
 def sleeping_dogs(score: Column, threshold: float = 0.0) -> pd.Series:
