@@ -56,7 +56,7 @@ def run(engine: str, world: Path, repeats: int) -> dict:
     if engine == "pandas":
         import pandas as pd
         from helpers.clustering import fit_nested
-        macro = pd.Series(pd.Categorical(features["macro"], categories=list(definition.tiers)), index=features.index)
+        macro = pd.Series(pd.Categorical(features["macro_tier"], categories=list(definition.tiers)), index=features.index)
         needs = scale.segment_features(features, definition.as_of)
         start = time.perf_counter()
         labels = fit_nested(needs, macro, k=4, random_state=0).labels

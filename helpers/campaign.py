@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,10 @@ from .sales import net_line_value
 
 # seen_rate: the share of contacted customers who see the message (and so may use its offer);
 # email's is the past campaign's open rate, the others are assumptions like their effects
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from .data import World
+
+
 CHANNELS = pd.DataFrame(
     [("email", 0.01, "consent_email", 1.0, 0.35, False),
      ("sms", 0.05, "consent_sms", 1.0, 0.90, True),
@@ -104,7 +108,7 @@ def uniform_plan(segments: pd.Series, channel: str = "email", offer: str = "15% 
 
 
 # --------------------------------------------------------------------------- reach
-def contact_history(world) -> pd.DataFrame:
+def contact_history(world: World) -> pd.DataFrame:
     """Past marketing contacts (customer, date, channel): the sends of the world's past campaign."""
     sent = world.campaign[world.campaign["sent"]]
     return pd.DataFrame({"customer_id": sent["customer_id"].to_numpy(), "contact_date": campaign_send_date(world),

@@ -13,6 +13,8 @@ as if known at every cut-off (in real data, take them as of the cut-off too).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +26,14 @@ from sklearn.metrics import brier_score_loss, mean_absolute_error, roc_auc_score
 from .features import model_features  # noqa: F401  (the one definition of the model's features; lessons import it here)
 from .sales import net_line_value
 
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from .data import World
+
+
 TARGETS = ("buys_category", "churns", "value")
 
 
-def outcomes(world, cutoff: str | pd.Timestamp, horizon_days: int, category: str | None = None) -> pd.DataFrame:
+def outcomes(world: World, cutoff: str | pd.Timestamp, horizon_days: int, category: str | None = None) -> pd.DataFrame:
     """What each customer did in the ``horizon_days`` after the cut-off day: bought at all, bought the category, value."""
     start = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
     end = start + pd.Timedelta(days=horizon_days)
@@ -47,7 +53,7 @@ def outcomes(world, cutoff: str | pd.Timestamp, horizon_days: int, category: str
     return result
 
 
-def _target(world, features: pd.DataFrame, cutoff, horizon_days: int, target: str, category: str | None) -> pd.Series:
+def _target(world: World, features: pd.DataFrame, cutoff, horizon_days: int, target: str, category: str | None) -> pd.Series:
     future = outcomes(world, cutoff, horizon_days, category).reindex(features.index)
     if target == "buys_category":
         if category is None:
@@ -71,7 +77,7 @@ class Evaluation:
     features: pd.DataFrame | None = None  # what the model was judged on (the later period's features)
 
 
-def fit_and_evaluate(world, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
+def fit_and_evaluate(world: World, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
                      category: str | None = None, buyers_only: bool = False, active_days: int = 365,
                      random_state: int = 0, features=None, max_train_rows: int | None = None) -> Evaluation:
     """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.

@@ -328,7 +328,7 @@ def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] =
     """
     mapping = {segment: tier for tier, segments in tiers.items() for segment in segments}
     return pd.Series(pd.Categorical(rfm_segments.astype(str).map(mapping), categories=list(tiers)),
-                     index=rfm_segments.index, name="macro")
+                     index=rfm_segments.index, name="macro_tier")
 
 
 def segment_summary(rfm: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:

@@ -15,12 +15,16 @@ True/False columns, and :func:`overlap` counts customers in both of each pair.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .segments import assign_segments
+
+
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from .data import World
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def _categories(products: pd.DataFrame, categories: str | Sequence[str]) -> list
     return wanted
 
 
-def bought(world, table: pd.DataFrame, categories: str | Sequence[str], at_least: int = 1,
+def bought(world: World, table: pd.DataFrame, categories: str | Sequence[str], at_least: int = 1,
            within_days: int | None = None, as_of: str | pd.Timestamp | None = None) -> Audience:
     """Customers with at least ``at_least`` completed orders containing one of the categories (in a window)."""
     names = _categories(world.products, categories)
@@ -90,7 +94,7 @@ def bought(world, table: pd.DataFrame, categories: str | Sequence[str], at_least
     return Audience(mask, f"{at_least}+ orders with {' or '.join(names)}{window}")
 
 
-def browsed(world, table: pd.DataFrame, categories: str | Sequence[str],
+def browsed(world: World, table: pd.DataFrame, categories: str | Sequence[str],
             event_types: Sequence[str] = ("view", "add_to_cart", "wishlist", "cart_abandon", "search"),
             within_days: int | None = None, at_least: int = 1,
             as_of: str | pd.Timestamp | None = None) -> Audience:

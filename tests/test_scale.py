@@ -59,7 +59,7 @@ def test_the_reference_is_the_course_table_of_lessons_02_and_03(sample, referenc
     assert reference["rfm_segment"].astype(str).equals(name_segments(rfm_scores(table)).astype(str))
     # every named segment and tier occurs, and only buyers are scored
     assert reference["rfm_segment"].nunique() == 12
-    assert set(reference["macro"].dropna()) == {"top customers", "rising", "slipping", "dormant"}
+    assert set(reference["macro_tier"].dropna()) == {"top customers", "rising", "slipping", "dormant"}
     assert reference.loc[reference["recency_days"].isna(), ["R", "F", "M"]].isna().all().all()
 
 

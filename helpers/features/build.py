@@ -1,6 +1,8 @@
 """The pandas builder: a :class:`~helpers.features.definition.FeatureDefinition` made into a table, one row per customer."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..rfm import macro_segments, name_segments, rfm_scores, rfm_table, windowed_rfm
@@ -10,13 +12,17 @@ from .measures import (browsing_counts, category_shares, channel_shares, days_be
                        return_share, top_label)
 
 
-def customers_by(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from ..data import World
+
+
+def customers_by(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """The customers table (indexed by ``customer_id``) of those signed up by the as-of day."""
     customers = world.customers.set_index("customer_id")
     return customers[customers["signup_date"] < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)]
 
 
-def build_features(world, definition: FeatureDefinition, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+def build_features(world: World, definition: FeatureDefinition, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The feature table the definition describes, from the kit's one pandas function per measure.
 
     One row per customer signed up by the as-of day (or per row of

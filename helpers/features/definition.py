@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,10 @@ from ..vocabulary import CATEGORIES, EVENT_TYPES, INTERESTS, ORDER_CHANNELS, PSY
 from .measures import day_end
 
 # the groups of columns a definition can ask for, in the order they appear in the table
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from ..data import World
+
+
 GROUPS = ("rfm", "order_value", "habits", "categories", "top_category", "channels", "main_channel", "browsing",
           "profile", "survey", "interests", "scores")
 PROFILE_NUMBERS = ("age", "followers")  # numeric customer attributes a model may use, where the data has them
@@ -147,7 +152,7 @@ def _interests_in(text: pd.Series) -> pd.Series:
     return tags[tags != ""]
 
 
-def feature_definition(world, as_of: str | pd.Timestamp | None = None, **overrides) -> FeatureDefinition:
+def feature_definition(world: World, as_of: str | pd.Timestamp | None = None, **overrides) -> FeatureDefinition:
     """The definition for this data: the codes it has, as of ``as_of`` (the world's own as-of day by default).
 
     Categories come from the products table, channels from the orders, event

@@ -6,17 +6,23 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from .build import build_features, customers_by
 from .definition import FeatureDefinition, feature_definition
+
+if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
+    from ..data import World
+
 
 LESSON_GROUPS = ("rfm", "order_value", "categories", "top_category", "channels", "main_channel", "interests")
 MODEL_GROUPS = ("rfm", "order_value", "habits", "categories", "channels", "browsing", "profile", "survey", "interests")
 MODEL_BROWSE_DAYS = (30, 180)  # the last month and the last half year
 
 
-def campaign_send_date(world) -> pd.Timestamp:
+def campaign_send_date(world: World) -> pd.Timestamp:
     """The day the past campaign was sent, from the world's metadata (``meta["campaign"]["send_date"]``)."""
     send_date = (world.meta.get("campaign") or {}).get("send_date")
     if not send_date:
@@ -25,13 +31,13 @@ def campaign_send_date(world) -> pd.Timestamp:
     return pd.Timestamp(send_date)
 
 
-def day_before_campaign(world) -> pd.Timestamp:
+def day_before_campaign(world: World) -> pd.Timestamp:
     """The last day before the past campaign was sent: describe customers as of this day when explaining
     the campaign's results, so that orders the campaign caused do not leak into the description."""
     return campaign_send_date(world) - pd.Timedelta(days=1)
 
 
-def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_days: int | None = None) -> pd.DataFrame:
+def customer_table(world: World, as_of: str | pd.Timestamp | None = None, value_window_days: int | None = None) -> pd.DataFrame:
     """Customers (signed up by ``as_of``) with RFM, order value, category and channel shares, interests, campaign outcome.
 
     The customers table's own columns (indexed by ``customer_id``), then the
@@ -61,12 +67,12 @@ def customer_table(world, as_of: str | pd.Timestamp | None = None, value_window_
     return table
 
 
-def model_definition(world, as_of: str | pd.Timestamp) -> FeatureDefinition:
+def model_definition(world: World, as_of: str | pd.Timestamp) -> FeatureDefinition:
     """The definition behind :func:`model_features` for this data (the groups it has, as of ``as_of``)."""
     return feature_definition(world, as_of, groups=MODEL_GROUPS, browse_days=MODEL_BROWSE_DAYS)
 
 
-def model_features(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
+def model_features(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """Numeric features per customer signed up by ``as_of``, computed only from data up to ``as_of``.
 
     The :data:`MODEL_GROUPS` of the feature definition that the data has:
@@ -85,7 +91,7 @@ def model_features(world, as_of: str | pd.Timestamp) -> pd.DataFrame:
     return build_features(world, model_definition(world, as_of)).astype(float)
 
 
-def recent_behaviour(world, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
+def recent_behaviour(world: World, as_of: str | pd.Timestamp, days: int = 180) -> pd.DataFrame:
     """What each customer (signed up by ``as_of``) did in the last ``days``: orders, net revenue, channel shares, browsing.
 
     Drift shows in *recent* behaviour; whole-history totals and tenure grow for

@@ -242,7 +242,7 @@ tiered AS (
   SELECT named.*,
     CASE
       {tier_cases}
-    END AS macro
+    END AS macro_tier
   FROM named)
 SELECT customer_id,
   {final_columns}

@@ -27,7 +27,7 @@ def as_reference_types(frame: pd.DataFrame, definition: FeatureDefinition) -> pd
         frame[column] = frame[column].astype("Int64")
     for column in [c for c in frame if c.startswith("tag_")]:
         frame[column] = frame[column].astype(bool)
-    for column in [c for c in ("rfm_segment", "macro", "top_category", "main_channel") if c in frame]:
+    for column in [c for c in ("rfm_segment", "macro_tier", "top_category", "main_channel") if c in frame]:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
     return frame[definition.columns()]
 
