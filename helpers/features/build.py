@@ -74,6 +74,6 @@ def build_features(world: World, definition: FeatureDefinition, customers: pd.Da
         segments = name_segments(scores, d.segment_map, d.bins)
         table = table.join(scores)
         table["rfm_segment"] = segments.astype(str)
-        table["macro"] = macro_segments(segments, d.tiers).astype(object)
+        table["macro_tier"] = macro_segments(segments, d.tiers).astype(object)
     table.index.name = "customer_id"
     return table[d.columns()]

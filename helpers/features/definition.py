@@ -39,7 +39,7 @@ GROUP_COLUMNS = {
     "profile": "age and followers, where the customers table has them",
     "survey": "the survey scores, as answered",
     "interests": "tag_<interest>: True where the customer named the interest",
-    "scores": "R, F, M (1-5 quantile scores among buyers), FM, rfm_segment and macro (lesson 02's map, lesson 03's tiers)",
+    "scores": "R, F, M (1-5 quantile scores among buyers), FM, rfm_segment and macro_tier (lesson 02's map, lesson 03's tiers)",
 }
 
 
@@ -124,7 +124,7 @@ class FeatureDefinition:
             "profile": list(self.profile),
             "survey": list(self.survey),
             "interests": [f"tag_{i}" for i in self.interests],
-            "scores": ["R", "F", "M", "FM", "rfm_segment", "macro"],
+            "scores": ["R", "F", "M", "FM", "rfm_segment", "macro_tier"],
         }
         return {group: columns[group] for group in GROUPS if self.has(group)}
 
