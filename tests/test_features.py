@@ -85,7 +85,8 @@ def test_duckdb_compiles_every_group_and_window_as_pandas_builds_it(sample, as_o
     from helpers.scale import as_reference_types, disagreements, duckdb_connection
     definition = feature_definition(sample, as_of, groups=GROUPS, browse_days=(30, 180), value_window_days=365,
                                     channel_window_days=90)
-    engine = as_reference_types(duckdb_connection(sample).sql(feature_sql(definition, "duckdb")).df(), definition)
+    connection = duckdb_connection(sample)  # kept open: DuckDB 1.x closes a connection nothing refers to
+    engine = as_reference_types(connection.sql(feature_sql(definition, "duckdb")).df(), definition)
     assert disagreements(build_features(sample, definition), engine).empty
 
 

@@ -28,21 +28,24 @@ def exercises(world: World) -> ExerciseSet:
         solution_code='answer_1 = len(bought(world, table, "Candles", at_least=2, within_days=365))',
     )
 
-    young = who(table, "20 <= age <= 30")
-    viewed = browsed(world, table, "Women's Activewear", event_types=("view",), within_days=30)
-    not_bought = ~bought(world, table, "Women's Activewear", within_days=30)
+    # not lesson 04's "fitness lookers" (ages 20-30, views, 30 days), whose size the lesson prints: a new audience
+    adults = who(table, "25 <= age <= 35")
+    carted = browsed(world, table, "Women's Activewear", event_types=("add_to_cart",), within_days=60)
+    not_bought = ~bought(world, table, "Women's Activewear", within_days=60)
+    viewed = browsed(world, table, "Women's Activewear", event_types=("view",), within_days=60)
     q2 = Exercise(
-        "q2", "How many customers aged 20 to 30 viewed Women's Activewear in the last 30 days without buying any "
-              "in that time?",
-        expect_number(len(young & viewed & not_bought), mistakes={
-            len(young & viewed): "you forget 'without buying': add & ~bought(..., within_days=30)",
-            len(viewed & not_bought): "you forget the age condition",
+        "q2", "How many customers aged 25 to 35 put Women's Activewear in their cart in the last 60 days without "
+              "buying any in that time?",
+        expect_number(len(adults & carted & not_bought), mistakes={
+            len(adults & carted): "you forget 'without buying': add & ~bought(..., within_days=60)",
+            len(carted & not_bought): "you forget the age condition",
+            len(adults & viewed & not_bought): "that counts views; the cart is event_types=('add_to_cart',)",
         }),
-        hint_text="Combine who(table, '20 <= age <= 30'), browsed(..., event_types=('view',), within_days=30) and "
-                  "~bought(..., within_days=30) with &.",
-        solution_code='young = who(table, "20 <= age <= 30")\n'
-                      'viewed = browsed(world, table, "Women\'s Activewear", event_types=("view",), within_days=30)\n'
-                      'answer_2 = len(young & viewed & ~bought(world, table, "Women\'s Activewear", within_days=30))',
+        hint_text="Start from the fitness lookers of section 1 and change three things: the ages (25 to 35), the "
+                  "event type ('add_to_cart') and the window (60 days, for browsing and for buying).",
+        solution_code='adults = who(table, "25 <= age <= 35")\n'
+                      'carted = browsed(world, table, "Women\'s Activewear", event_types=("add_to_cart",), within_days=60)\n'
+                      'answer_2 = len(adults & carted & ~bought(world, table, "Women\'s Activewear", within_days=60))',
     )
 
     candles_model = fit_and_evaluate(world, "buys_category", category="Candles", **CUTOFFS)

@@ -82,7 +82,7 @@ def model_features(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
     template pipeline, on the sample or your data. Days since sign-up is
     left out on purpose: a number that grows with the calendar lets a model
     learn the training period rather than the customers (on the sample it
-    cost the churn model most of its ranking power on the later period).
+    cost the churn model about half of its ranking power above guessing on the later period).
 
     Example::
 

@@ -123,14 +123,15 @@ def _feature_parts(definition: FeatureDefinition, dialect: str | Dialect) -> tup
     if df.has("interests"):
         people.append("interests")
     ctes.append(f"people AS (\n  SELECT {', '.join(people)} FROM customers WHERE signup_date < {end})")
-    ctes.append("""rfm AS (
+    returns = (""",
+         SUM(CASE WHEN status = 'completed' THEN net_value ELSE 0.0 END) AS sold,
+         -SUM(CASE WHEN status = 'returned' THEN net_value ELSE 0.0 END) AS returned""" if df.has("habits") else "")
+    ctes.append(f"""rfm AS (
   SELECT customer_id,
          MAX(CASE WHEN status = 'completed' THEN order_ts END) AS last_ts,
          MIN(CASE WHEN status = 'completed' THEN order_ts END) AS first_ts,
          COUNT(DISTINCT CASE WHEN status = 'completed' THEN order_id END) AS frequency,
-         SUM(net_value) AS value_sum,
-         SUM(CASE WHEN status = 'completed' THEN net_value ELSE 0.0 END) AS sold,
-         -SUM(CASE WHEN status = 'returned' THEN net_value ELSE 0.0 END) AS returned
+         SUM(net_value) AS value_sum{returns}
   FROM lines GROUP BY customer_id)""")
     if df.value_window_days is None:
         ctes.append("valued AS (SELECT customer_id, frequency, value_sum FROM rfm)")
