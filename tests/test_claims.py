@@ -12,7 +12,20 @@ from helpers.data import load_world
 from helpers.features import model_definition, model_features
 from helpers.predict import fit_and_evaluate, group_importance
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def pinned_environment() -> bool:
+    """Whether this is the environment the lessons were stored in (requirements.txt's versions).
+
+    The stored outputs, and so the digits the prose quotes, come from it; another scikit-learn (Colab's)
+    fits slightly different trees, so elsewhere only the conclusions are checked, not the last digits.
+    """
+    import importlib.metadata
+    pins = dict(line.strip().split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    return all(importlib.metadata.version(name) == pins[name] for name in ("scikit-learn", "pandas", "numpy"))
 
 
 def prose(lesson: str) -> str:
@@ -43,7 +56,8 @@ def test_lesson_04_the_churn_model_is_carried_by_rfm_and_browsing_and_a_calendar
     auc, worse = kept.metrics["auc"], calendar.metrics["auc"]
     assert auc > 0.7 and worse < auc - 0.05                      # the conclusion, whatever the exact digits
     text = prose("04")
-    assert f"falls from {auc:.3f} to {worse:.3f}" in text and f"(AUC {auc:.3f} to {worse:.3f})" in text
+    if pinned_environment():  # the quoted digits are those of the stored outputs
+        assert f"falls from {auc:.3f} to {worse:.3f}" in text and f"(AUC {auc:.3f} to {worse:.3f})" in text
     importance = group_importance(kept.model, kept.features, kept.actual,
                                   model_definition(world, "2026-06-30").column_groups())
     assert list(importance.index[:2]) == ["rfm", "browsing"]
@@ -53,4 +67,6 @@ def test_lesson_04_the_churn_model_is_carried_by_rfm_and_browsing_and_a_calendar
 
 def test_lesson_09_quotes_lesson_04s_churn_model_as_it_is(churn):
     _, kept, _ = churn
+    if not pinned_environment():
+        pytest.skip("the digits quoted are the pinned environment's (the stored outputs')")
     assert (f"lesson 04's {kept.metrics['auc']:.3f} and {kept.metrics['top_decile_lift']:.2f}") in prose("09")
