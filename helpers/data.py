@@ -146,8 +146,8 @@ def check_as_of(as_of: str | pd.Timestamp, order_ts: pd.Series, table: str = "or
     An as-of day past the data would make every customer look lapsed (and
     leave the churn model nothing to learn); one before it leaves no history.
 
-    >>> check_as_of("2026-09-30", pd.Series(pd.to_datetime(["2026-01-05 09:00", "2026-09-30 10:00"])))
-    Timestamp('2026-09-30 00:00:00')
+    >>> check_as_of("2025-06-30", pd.Series(pd.to_datetime(["2025-01-05 09:00", "2025-06-30 10:00"])))
+    Timestamp('2025-06-30 00:00:00')
     """
     as_of = pd.Timestamp(as_of).normalize()
     stamps = order_ts.dropna()
@@ -180,7 +180,7 @@ def validate(raw: dict[str, pd.DataFrame], as_of: str | pd.Timestamp, unknown_cu
 
     Example::
 
-        world = validate(read_raw(), as_of="2026-09-30", unknown_customers="exclude")
+        world = validate(read_raw(), as_of=world_metadata(DEFAULT_DATA_DIR)["as_of"], unknown_customers="exclude")
         world.report.excluded["orders"]   # the excluded rows, with a reason column
     """
     if unknown_customers not in ("raise", "exclude"):

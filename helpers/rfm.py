@@ -22,10 +22,10 @@ The rules, stated once:
 
 >>> import pandas as pd
 >>> orders = pd.DataFrame({"order_id": [1, 1, 2, 3], "customer_id": [7, 7, 7, 8],
-...     "order_ts": pd.to_datetime(["2026-09-01", "2026-09-01", "2026-09-20", "2026-09-25"]),
+...     "order_ts": pd.to_datetime(["2025-06-01", "2025-06-01", "2025-06-20", "2025-06-25"]),
 ...     "quantity": [1, 2, 1, -1], "unit_price": [10.0, 5.0, 20.0, 30.0], "discount": [0.0, 0.0, 0.5, 0.0],
 ...     "status": ["completed", "completed", "completed", "returned"]})
->>> rfm_table(orders, customers=[7, 8, 9], as_of="2026-09-30")
+>>> rfm_table(orders, customers=[7, 8, 9], as_of="2025-06-30")
              recency_days  frequency  monetary  tenure_days
 customer_id                                                
 7                    10.0          2      30.0         29.0

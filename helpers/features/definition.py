@@ -56,7 +56,7 @@ class FeatureDefinition:
     ``browse_days`` gives one set of browsing counts per window. The default
     groups are lesson 10's table.
 
-    >>> d = FeatureDefinition(pd.Timestamp("2026-09-30"), groups=("rfm", "channels"), channels=("web", "app"))
+    >>> d = FeatureDefinition(pd.Timestamp("2025-06-30"), groups=("rfm", "channels"), channels=("web", "app"))
     >>> d.columns()
     ['recency_days', 'frequency', 'monetary', 'tenure_days', 'channel_web', 'channel_app']
     """
@@ -103,13 +103,13 @@ class FeatureDefinition:
         return group in self.groups and (group not in codes or bool(codes[group]))
 
     def with_(self, **changes) -> FeatureDefinition:
-        """A copy with some fields changed, e.g. another as-of day: ``definition.with_(as_of="2026-03-31")``."""
+        """A copy with some fields changed, e.g. another as-of day: ``definition.with_(as_of=world.as_of - pd.Timedelta(days=183))``."""
         return replace(self, **changes)
 
     def column_groups(self) -> dict[str, list[str]]:
         """The output columns of each group the table has, in order.
 
-        >>> FeatureDefinition(pd.Timestamp("2026-09-30"), groups=("rfm", "survey"), survey=("brand_loyalty",)).column_groups()
+        >>> FeatureDefinition(pd.Timestamp("2025-06-30"), groups=("rfm", "survey"), survey=("brand_loyalty",)).column_groups()
         {'rfm': ['recency_days', 'frequency', 'monetary', 'tenure_days'], 'survey': ['brand_loyalty']}
         """
         columns = {

@@ -55,7 +55,7 @@ def customer_table(world: World, as_of: str | pd.Timestamp | None = None, value_
 
     Example::
 
-        table = customer_table(world, as_of="2026-03-31")
+        table = customer_table(world, as_of=world.as_of - pd.Timedelta(days=183))
     """
     definition = feature_definition(world, as_of, groups=LESSON_GROUPS, value_window_days=value_window_days)
     customers = customers_by(world, definition.as_of)
@@ -86,7 +86,7 @@ def model_features(world: World, as_of: str | pd.Timestamp) -> pd.DataFrame:
 
     Example::
 
-        features = model_features(world, "2026-03-31")
+        features = model_features(world, world.as_of - pd.Timedelta(days=183))
     """
     return build_features(world, model_definition(world, as_of)).astype(float)
 
@@ -102,7 +102,7 @@ def recent_behaviour(world: World, as_of: str | pd.Timestamp, days: int = 180) -
 
     Example::
 
-        recent_behaviour(world, "2026-03-31").mean()
+        recent_behaviour(world, world.as_of).mean()
     """
     definition = feature_definition(world, as_of, groups=("rfm", "channels", "browsing"), value_window_days=days,
                                     channel_window_days=days, browse_days=(days,))
