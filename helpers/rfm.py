@@ -47,7 +47,7 @@ ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "quantity", "unit_price"
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 
 
-def _as_of_day(as_of) -> pd.Timestamp:
+def as_of_day(as_of) -> pd.Timestamp:
     """The as-of day at midnight, without a time zone (orders are stored in local time)."""
     if as_of is None:
         raise TypeError("as_of is required: the date every recency is measured from (e.g. world.as_of)")
@@ -76,7 +76,7 @@ def rfm_table(orders: pd.DataFrame, customers: pd.DataFrame | Sequence | pd.Inde
     another.
     """
     _require(orders, ORDER_COLUMNS, "orders")
-    as_of = _as_of_day(as_of)
+    as_of = as_of_day(as_of)
     if orders["customer_id"].isna().any():
         bad = orders.index[orders["customer_id"].isna()][:5].tolist()
         raise ValueError(f"orders: column 'customer_id' is empty in rows {bad}; validate the orders first "
@@ -135,7 +135,7 @@ def windowed_rfm(orders: pd.DataFrame, customers, as_of: str | pd.Timestamp, win
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, got {window_days}")
     full = rfm_table(orders, customers, as_of)
-    start = _as_of_day(as_of) - pd.Timedelta(days=window_days - 1)
+    start = as_of_day(as_of) - pd.Timedelta(days=window_days - 1)
     placed = orders.loc[(orders["status"] != "returned") & (orders["order_ts"] >= start), "order_id"]
     windowed = rfm_table(orders[orders["order_id"].isin(placed)], customers, as_of)
     return full.assign(frequency=windowed["frequency"], monetary=windowed["monetary"])

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..rfm import as_of_day
 from ..sales import net_line_value, round_cents
 
 
@@ -22,7 +23,7 @@ def day_end(as_of: str | pd.Timestamp) -> pd.Timestamp:
     >>> day_end("2026-09-30 15:00")
     Timestamp('2026-10-01 00:00:00')
     """
-    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    return as_of_day(as_of) + pd.Timedelta(days=1)  # the one rule for "the as-of day" (helpers.rfm)
 
 
 def _per_customer(customers, customer_ids: np.ndarray, keys: np.ndarray, n_keys: int,
