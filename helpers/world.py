@@ -741,7 +741,12 @@ def file_checksums(folder: str | Path) -> dict[str, str]:
     """SHA-256 of every data file in a world folder, as ``sha256sum`` computes it."""
     folder = Path(folder)
     return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*.csv*"))}
+            for path in _world_files(folder)}
+
+
+def _world_files(folder: Path) -> list[Path]:
+    """The generated files of a world folder; ``real/`` beside them holds public data the generator did not write."""
+    return [path for path in sorted(folder.rglob("*.csv*")) if path.relative_to(folder).parts[0] != "real"]
 
 
 def content_checksums(folder: str | Path) -> dict[str, str]:
@@ -752,7 +757,7 @@ def content_checksums(folder: str | Path) -> dict[str, str]:
     """
     folder = Path(folder)
     sums = {}
-    for path in sorted(folder.rglob("*.csv*")):
+    for path in _world_files(folder):
         opener = gzip.open if path.suffix == ".gz" else open
         digest = hashlib.sha256()
         with opener(path, "rb") as fh:

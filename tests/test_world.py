@@ -1,6 +1,7 @@
 """The generator: reproducible, complete, streamed, and with the structure the lessons rely on."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
@@ -201,3 +202,14 @@ def test_personas_are_learnable_from_classic_bases_but_not_given_away(sample):
     accuracy = (model.predict(features.iloc[half:]) == y.iloc[half:]).mean()
     chance = y.value_counts(normalize=True).max()
     assert chance < 0.2 and 0.35 < accuracy < 0.85, accuracy
+
+
+def test_the_real_data_sets_are_shipped_unchanged():
+    """datasets/real/ holds the publishers' files byte for byte (its SHA256SUMS is the one beside ../shared/real-data)."""
+    folder = DEFAULT_DATA_DIR / "real"
+    listed = dict(line.split()[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert set(listed) == {"online_retail.parquet", "CDNOW_master.txt", "CDNOW_sample.txt", "hillstrom.csv.gz"}
+    assert {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in listed} == listed
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for citation in ("doi:10.24432/C5BW33", "CC BY 4.0", "Marketing Science", "Hillstrom, K. (2008)"):
+        assert citation in readme
