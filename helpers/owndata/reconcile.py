@@ -1,0 +1,136 @@
+"""The kit's books set beside the usual public cleaning of an invoice-line export, line by line.
+
+Tutorials on invoice exports (the UCI Online Retail data above all) clean them
+with three rules: drop lines without a customer id, drop lines whose quantity
+is not above zero (cancellations and returns), drop lines whose price is not
+above zero. The kit keeps different books (lesson 00's net-value rule: a
+cancellation stays as a return so that net revenue nets it out; exact
+duplicates and postage or fee lines are left out). Set side by side, line by
+line, every difference between the two is a cell off the diagonal of
+:func:`reconcile_lines`, and every customer counted by one and not the other
+is in :func:`compare_customers` with what their lines were.
+
+Example::
+
+    raw = pd.read_parquet("datasets/real/online_retail.parquet")
+    world = load_own_data("templates/examples/online_retail.toml")
+    reconcile_lines(raw, world)              # kit outcome x usual outcome, lines
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data import World
+from .mapping import resolve_columns
+
+KEPT = "kept"
+USUAL_RULES = ("removed: no customer id", "removed: quantity not above 0", "removed: price not above 0")
+KIT_SALE, KIT_RETURN = "kept: sale", "kept: return (cancellation or negative quantity)"
+NON_PRODUCT = "excluded: non-product line"
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _no_id(values: pd.Series) -> pd.Series:
+    return values.isna() | values.astype(str).str.strip().eq("")
+
+
+def usual_cleaning(raw: pd.DataFrame, customer_id: str = "CustomerID", quantity: str = "Quantity",
+                   unit_price: str = "UnitPrice") -> pd.Series:
+    """Each line's fate under the usual public cleaning: ``"kept"`` or the first of :data:`USUAL_RULES` removing it.
+
+    >>> raw = pd.DataFrame({"CustomerID": ["7", None, "7"], "Quantity": ["1", "1", "-1"], "UnitPrice": ["2", "2", "2"]})
+    >>> usual_cleaning(raw).tolist()
+    ['kept', 'removed: no customer id', 'removed: quantity not above 0']
+    """
+    fate = np.select([_no_id(raw[customer_id]).to_numpy(),
+                      ~(_numbers(raw[quantity]) > 0).to_numpy(),
+                      ~(_numbers(raw[unit_price]) > 0).to_numpy()], list(USUAL_RULES), default=KEPT)
+    return pd.Series(fate, index=raw.index, name="usual cleaning")
+
+
+def kit_outcomes(raw: pd.DataFrame, world: World) -> pd.Series:
+    """Each line's fate in the kit's books: a sale or a return kept, or ``"excluded: <reason>"``.
+
+    ``raw`` is the orders file as the kit read it (same lines, same order);
+    the kit's excluded rows carry their line (``csv_line``) and the kept lines
+    keep the file's order, so every line is placed.
+
+    Example::
+
+        kit_outcomes(raw, load_own_data(mapping)).value_counts()
+    """
+    excluded = world.report.excluded["orders"]
+    if world.report.read["orders"] != len(raw):
+        raise ValueError(f"the kit read {world.report.read['orders']:,} order lines and this frame has {len(raw):,} "
+                         "lines: pass the orders file the kit read, unfiltered")
+    positions = excluded["csv_line"].to_numpy() - 2
+    fate = pd.Series(pd.NA, index=raw.index, dtype="object", name="the kit")
+    fate.iloc[positions] = ("excluded: " + excluded["reason"]).to_numpy()
+    kept = fate.isna().to_numpy()
+    if kept.sum() != len(world.orders):
+        raise ValueError(f"{kept.sum():,} lines are not excluded but the kit kept {len(world.orders):,}")
+    fate[kept] = np.where(world.orders["quantity"].to_numpy() < 0, KIT_RETURN, KIT_SALE)
+    return fate
+
+
+def _roles(raw: pd.DataFrame, world: World) -> dict:
+    spec = world.meta.get("mapping", {}).get("orders", {})
+    roles, _ = resolve_columns("orders", spec, raw.columns, spec.get("shape", "invoice_lines"))
+    return roles
+
+
+def reconcile_lines(raw: pd.DataFrame, world: World, by_code: bool = False) -> pd.DataFrame:
+    """Lines by the kit's outcome (rows) and the usual cleaning's (columns), with totals.
+
+    Cells off the diagonal (a line kept by one and removed by the other) are
+    the differences to explain; the corner is every line of the file. The
+    non-product lines (postage, fees, manual entries) are one row unless
+    ``by_code``.
+
+    Example::
+
+        reconcile_lines(raw, load_own_data("templates/examples/online_retail.toml"))
+    """
+    roles = _roles(raw, world)
+    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"])
+    kit = kit_outcomes(raw, world)
+    if not by_code:
+        kit = kit.where(~kit.str.startswith(NON_PRODUCT), NON_PRODUCT + " (postage, fees, manual entries)")
+    table = pd.crosstab(kit, usual, margins=True, margins_name="all lines")
+    columns = [c for c in (KEPT, *USUAL_RULES) if c in table.columns] + ["all lines"]
+    rows = ([r for r in (KIT_SALE, KIT_RETURN) if r in table.index]
+            + sorted(r for r in table.index if str(r).startswith("excluded")) + ["all lines"])
+    return table.loc[rows, columns].rename_axis(index="the kit", columns="usual cleaning")
+
+
+def compare_customers(raw: pd.DataFrame, world: World) -> pd.DataFrame:
+    """Customers kept by both cleanings, by the usual one only and by the kit only, with what their lines were.
+
+    A customer is kept when at least one of their lines is kept. For each
+    group that only one cleaning keeps, ``their lines`` says how the *other*
+    cleaning treated that group's lines (the most frequent outcomes first).
+
+    Example::
+
+        compare_customers(raw, load_own_data("templates/examples/online_retail.toml"))
+    """
+    roles = _roles(raw, world)
+    ids = raw[roles["customer_id"]].where(~_no_id(raw[roles["customer_id"]]))
+    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"])
+    kit = kit_outcomes(raw, world)
+    in_usual = set(ids[usual == KEPT].dropna())
+    in_kit = set(ids[kit.str.startswith("kept").to_numpy()].dropna())
+
+    def lines_of(group: set, fates: pd.Series) -> str:
+        counts = fates[ids.isin(group).to_numpy()].value_counts()
+        return "; ".join(f"{n:,} {fate}" for fate, n in counts.items()) or "-"
+
+    groups = {"in both": (in_usual & in_kit, ""),
+              "only in the usual cleaning": (in_usual - in_kit, lines_of(in_usual - in_kit, kit)),
+              "only in the kit": (in_kit - in_usual, lines_of(in_kit - in_usual, usual))}
+    return pd.DataFrame({"customers": {name: len(members) for name, (members, _) in groups.items()},
+                         "their lines": {name: lines for name, (_, lines) in groups.items()}})
