@@ -52,6 +52,8 @@ VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at
 MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
 DEMO_SALT = "demo-salt-for-the-kit-sample-only"
+MONEY_COLUMNS = ("monetary",)  # money columns of segments.csv: written as <name>_<currency> (money_column)
+NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency": the mapping declared none
 # parts of the pipeline that a data set may not support, and the result tables that come from them
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
 CAMPAIGN, AUDIENCES = "effect of each campaign arm against control", "audience files (consent, do-not-contact, pseudonyms)"
@@ -67,6 +69,8 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
 
         capabilities(load_own_data("my_transactions_mapping.toml"))
     """
+    if world.orders is None:
+        return _campaign_only_capabilities(world, churn_horizon_days)
     orders, customers = world.orders, world.customers
     history = (orders["order_ts"].max() - orders["order_ts"].min()).days if len(orders) else 0
     has_category = world.products is not None and "category" in world.products.columns
@@ -96,6 +100,21 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
          "do_not_contact", not contact, "" if not contact else f"customers file lacks {contact}"),
     ]
     return pd.DataFrame(rows, columns=["part", "lessons", "needs", "available", "why not"]).set_index("part")
+
+
+NO_ORDERS = "no [orders] file"
+
+
+def _campaign_only_capabilities(world: World, churn_horizon_days: int) -> pd.DataFrame:
+    """A campaign alone: its validation and its effects; every customer part is skipped for want of orders."""
+    stand_in = World(customers=pd.DataFrame(columns=["customer_id"]), products=None, events=None, campaign=world.campaign,
+                     orders=pd.DataFrame({"order_ts": pd.Series(dtype="datetime64[ns]"), "channel": pd.Series(dtype=object)}),
+                     report=world.report, meta=world.meta)
+    able = capabilities(stand_in, churn_horizon_days)
+    customer_parts = able.index != CAMPAIGN
+    able.loc[customer_parts, ["available", "why not"]] = [False, NO_ORDERS]
+    able.loc["validation report of every row kept or left out", ["needs", "available", "why not"]] = ["a file", True, ""]
+    return able
 
 
 # --------------------------------------------------------------------------- features from any order data
@@ -178,6 +197,12 @@ class PipelineResult:
         why = dict(self.skipped).get(TABLE_PARTS[name], "not computed in this run")
         return pd.DataFrame({"not available": [why]}, index=[TABLE_PARTS[name]])
 
+    def headline(self) -> str:
+        """One line on what the run covered: customers and the as-of day, or the campaign's rows when it stood alone."""
+        if self.world.orders is None:
+            return f"campaign only: {len(self.world.campaign):,} rows of the test analysed (no [orders] file)"
+        return f"{len(self.customers):,} customers as of {self.world.as_of.date()}"
+
     def segment_sizes(self, scheme: str = "rfm_segment") -> pd.DataFrame:
         """Customers and their share per segment of one scheme, largest first."""
         counts = self.customers[scheme].value_counts(sort=False)
@@ -204,10 +229,14 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     mapping = world.meta.get("mapping", {})
     settings = {**DEFAULT_SEGMENT_SETTINGS, **mapping.get("segments", {}), **(settings or {})}
     say = progress or (lambda step: None)
-    as_of = world.as_of
     able = capabilities(world, settings["churn_horizon_days"])
     result = PipelineResult(world, able, pd.DataFrame())
     result.skipped = [(part, row["why not"]) for part, row in able.iterrows() if not row["available"]]
+    if world.orders is None:  # a randomized test alone: the experiment, no customers
+        say("campaign effects")
+        _campaign_step(world, result)
+        return result
+    as_of = world.as_of
 
     say("RFM scores, segments and lifecycle")
     table = model_features(world, as_of)  # the features lesson 04's models learn from, as of the data's day
@@ -256,13 +285,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of)
 
     say("campaign effects")
-    if world.campaign is not None:
-        spec = mapping.get("campaign", {})
-        if spec.get("outcomes"):
-            result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, spec)
-        else:
-            result.skipped.append((CAMPAIGN,
-                                   "no outcome columns named (outcomes = [...] in [campaign])"))
+    _campaign_step(world, result)
 
     result.customers = customers
     say("audiences")
@@ -281,6 +304,17 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     elif not spec and able.loc[AUDIENCES, "available"]:
         result.skipped.append((AUDIENCES, "no [audiences] section"))
     return result
+
+
+def _campaign_step(world: World, result: PipelineResult) -> None:
+    """Each arm's effect per outcome, the arms' balance and the next test's size (skipped, with the reason, if it cannot)."""
+    if world.campaign is None:
+        return
+    spec = world.meta.get("mapping", {}).get("campaign", {})
+    if spec.get("outcomes"):
+        result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, spec)
+    else:
+        result.skipped.append((CAMPAIGN, "no outcome columns named (outcomes = [...] in [campaign])"))
 
 
 def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
@@ -318,23 +352,50 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
             frame.to_csv(path, index=index)
             written.append(path)
 
-    save(result.customers, "segments.csv")
+    currency = currency_code(result.world)
+    if len(result.customers):
+        save(result.customers.rename(columns={c: money_column(c, currency) for c in MONEY_COLUMNS}), "segments.csv")
     save(result.capabilities, "capabilities.csv")
     save(result.migration, "migration_rfm_segments.csv")
     save(result.size_alerts, "segment_size_alerts.csv")
     save(result.drift, "drift.csv")
-    save(result.campaign_effects, "campaign_effects.csv")
+    if result.campaign_effects is not None:
+        effects = result.campaign_effects.reset_index()
+        amounts = effects["kind"] == "amount"
+        effects.loc[amounts, "outcome"] = [money_column(o, currency) for o in effects.loc[amounts, "outcome"]]
+        save(effects, "campaign_effects.csv", index=False)
+    save(result.campaign_balance, "campaign_balance.csv")
     save(result.audiences_left_out, "audience_segments.csv")
     report = result.world.report
     written += write_report(result.world, folder)
-    summary = {"as_of": str(result.world.as_of.date()), "customers": len(result.customers),
+    customers = result.customers
+    summary = {"as_of": result.world.meta.get("as_of") or None, "currency": currency, "customers": len(customers),
                "rows": report.summary().to_dict(orient="index"),
-               "segments": result.customers["rfm_segment"].value_counts().sort_index().to_dict(),
-               "micro_segments": int(result.customers["micro_segment"].nunique()),
+               "segments": customers["rfm_segment"].value_counts().sort_index().to_dict() if len(customers) else {},
+               "micro_segments": int(customers["micro_segment"].nunique()) if len(customers) else 0,
                "churn_model": result.churn_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
     written.append(folder / "summary.json")
     return written
+
+
+def currency_code(world: World) -> str:
+    """The currency of the data's amounts as ``[data] currency`` declares it, else ``XXX`` (ISO 4217: no currency).
+
+    Example::
+
+        currency_code(load_own_data("templates/mapping.toml"))     # 'USD'
+    """
+    return str(world.meta.get("currency") or NO_CURRENCY).upper()
+
+
+def money_column(name: str, currency: str) -> str:
+    """The one rule for money in output files: the column (or outcome) name ends with the currency code.
+
+    >>> money_column("monetary", "GBP")
+    'monetary_GBP'
+    """
+    return f"{name}_{currency}"
 
 
 def write_report(world: World, folder: str | Path) -> list[Path]:
@@ -403,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(world.report)
-    print(f"\n{len(result.customers):,} customers as of {world.as_of.date()}; results in {args.out}")
+    print(f"\n{result.headline()}; results in {args.out}")
     for part, why in result.skipped:
         print(f"  skipped: {part} ({why})")
     return 0
