@@ -34,13 +34,15 @@ import numpy as np
 import pandas as pd
 
 from .audiences import audience_cells_from, export_audiences
-from .clustering import NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments
+from .clustering import (NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments,
+                         micro_segment_profiles)
 from .data import DataContractError, World
 from .features import model_features
 from .lifecycle import lifecycle_stage
 from .monitoring import drift_report, size_shift, transition_matrix
 from .owndata import load_own_data
 from .predict import fit_and_evaluate, propensity_bands
+from .sales import net_line_value
 from .rfm import name_segments, rfm_scores, windowed_rfm
 from .uplift import campaign_effects
 
@@ -53,6 +55,7 @@ MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
 DEMO_SALT = "demo-salt-for-the-kit-sample-only"
 MONEY_COLUMNS = ("monetary",)  # money columns of segments.csv: written as <name>_<currency> (money_column)
+RETURNS_ONLY_NOTE = "customers with returns only: {n} (no purchase in the data; kept out of the segments, listed in returns_only_customers.csv)"
 NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency": the mapping declared none
 # parts of the pipeline that a data set may not support, and the result tables that come from them
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
@@ -174,6 +177,8 @@ class PipelineResult:
     audiences: pd.DataFrame | None = None     # manifest of the files written
     audiences_left_out: pd.DataFrame | None = None
     skipped: list = field(default_factory=list)
+    micro_segment_profiles: pd.DataFrame | None = None  # name, size, value, distinctive categories and channels
+    returns_only: pd.Index = field(default_factory=lambda: pd.Index([], name="customer_id"))  # kept out of the segments
 
     def table(self, name: str) -> pd.DataFrame:
         """A result table by name, or, where the data could not support it, a one-row table saying why.
@@ -240,6 +245,11 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
 
     say("RFM scores, segments and lifecycle")
     table = model_features(world, as_of)  # the features lesson 04's models learn from, as of the data's day
+    result.returns_only = returns_only_customers(world.orders)
+    table = table.drop(result.returns_only, errors="ignore")  # not "no purchase": out of every segment count
+    note = RETURNS_ONLY_NOTE.format(n=len(result.returns_only))
+    if len(result.returns_only) and note not in world.report.notes:  # once, however often the world is run
+        world.report.notes.append(note)
     scores = rfm_scores(table)
     customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(scores)
     customers["rfm_segment"] = name_segments(scores)
@@ -253,6 +263,8 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     micro = fit_micro_segments(table, world.events, as_of, k=settings["k"], min_customers=minimum,
                                random_state=settings["random_state"], features=features)
     customers["micro_segment"] = micro.labels
+    result.micro_segment_profiles = micro_segment_profiles(table, features, micro.labels, currency_code(world))
+    customers["micro_segment_name"] = customers["micro_segment"].map(result.micro_segment_profiles["name"])
 
     say("churn risk")
     horizon, evaluation = settings["churn_horizon_days"], None
@@ -306,6 +318,23 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     return result
 
 
+def returns_only_customers(orders: pd.DataFrame) -> pd.Index:
+    """Customers whose only lines are returns (a return of something bought before the data starts): their own reason.
+
+    They bought nothing in the data, so they are not "no purchase" customers
+    with a negative value; the run keeps them out of the segments and reports
+    them (``returns_only_customers.csv``). Customers with only cancelled lines
+    never bought either and stay "no purchase".
+
+    >>> orders = pd.DataFrame({"customer_id": [1, 1, 2, 3], "status": ["completed", "returned", "returned", "cancelled"]})
+    >>> returns_only_customers(orders).tolist()
+    [2]
+    """
+    status = orders.groupby("customer_id")["status"]
+    returned, bought = status.agg(lambda s: (s == "returned").any()), status.agg(lambda s: (s == "completed").any())
+    return returned.index[(returned & ~bought).to_numpy()].rename("customer_id")
+
+
 def _campaign_step(world: World, result: PipelineResult) -> None:
     """Each arm's effect per outcome, the arms' balance and the next test's size (skipped, with the reason, if it cannot)."""
     if world.campaign is None:
@@ -355,6 +384,7 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     currency = currency_code(result.world)
     if len(result.customers):
         save(result.customers.rename(columns={c: money_column(c, currency) for c in MONEY_COLUMNS}), "segments.csv")
+    save(result.micro_segment_profiles, "micro_segment_profiles.csv")
     save(result.capabilities, "capabilities.csv")
     save(result.migration, "migration_rfm_segments.csv")
     save(result.size_alerts, "segment_size_alerts.csv")
@@ -365,11 +395,14 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
         effects.loc[amounts, "outcome"] = [money_column(o, currency) for o in effects.loc[amounts, "outcome"]]
         save(effects, "campaign_effects.csv", index=False)
     save(result.campaign_balance, "campaign_balance.csv")
+    if len(result.returns_only):
+        save(_returns_only_lines(result.world.orders, result.returns_only, currency), "returns_only_customers.csv", index=False)
     save(result.audiences_left_out, "audience_segments.csv")
     report = result.world.report
     written += write_report(result.world, folder)
     customers = result.customers
     summary = {"as_of": result.world.meta.get("as_of") or None, "currency": currency, "customers": len(customers),
+               "customers_with_returns_only": len(result.returns_only),
                "rows": report.summary().to_dict(orient="index"),
                "segments": customers["rfm_segment"].value_counts().sort_index().to_dict() if len(customers) else {},
                "micro_segments": int(customers["micro_segment"].nunique()) if len(customers) else 0,
@@ -377,6 +410,14 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
     written.append(folder / "summary.json")
     return written
+
+
+def _returns_only_lines(orders: pd.DataFrame, ids: pd.Index, currency: str) -> pd.DataFrame:
+    """Per returns-only customer: the returned lines and their value (negative), for the audit."""
+    lines = orders[orders["customer_id"].isin(ids)]
+    out = lines.assign(value=net_line_value(lines)).groupby("customer_id").agg(lines=("status", "size"), value=("value", "sum"),
+                                                               last_line=("order_ts", "max"))
+    return out.rename(columns={"value": money_column("returned_value", currency)}).reset_index()
 
 
 def currency_code(world: World) -> str:
@@ -415,6 +456,36 @@ def write_report(world: World, folder: str | Path) -> list[Path]:
             rows.to_csv(folder / f"excluded_{table}.csv", index=False)
             written.append(folder / f"excluded_{table}.csv")
     return written
+
+
+def write_run_log(folder: str | Path, mapping: str | Path, as_of: str | None, seconds: dict[str, float],
+                  runner: str = "kit-pipeline") -> Path:
+    """``run_log.json`` beside a run's results: the mapping, the as-of day, seconds per step and package versions.
+
+    Written by the command that ran (``kit-pipeline``, or ``kit-lessons 09
+    --mapping`` around the notebook), so no clock time enters a notebook.
+
+    >>> import json, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> log = json.loads(write_run_log(folder, "m.toml", "2011-12-09", {"reading": 1.25, "writing": 0.5}).read_text())
+    >>> log["as_of"], log["total_seconds"], sorted(log["versions"])[:2]
+    ('2011-12-09', 1.8, ['kit', 'numpy'])
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": sys.version.split()[0]}
+    for package, name in (("microseg-kit", "kit"), ("numpy", "numpy"), ("pandas", "pandas"),
+                          ("scikit-learn", "scikit-learn")):
+        try:
+            versions[name] = version(package)
+        except PackageNotFoundError:  # a checkout not installed: its version is unknown, not an error
+            versions[name] = None
+    log = {"runner": runner, "mapping": str(Path(mapping).resolve()), "as_of": as_of, "seconds": seconds,
+           "total_seconds": round(sum(seconds.values()), 1), "versions": versions}
+    path = Path(folder) / "run_log.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _plain(value):
@@ -458,8 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(result, args.out)
         progress(None)
         bar.close()
-        log = {"mapping": str(Path(args.mapping).resolve()), "seconds": seconds, "total_seconds": round(sum(seconds.values()), 1)}
-        (Path(args.out) / "run_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+        write_run_log(args.out, args.mapping, world.meta.get("as_of") or None, seconds, runner="kit-pipeline")
     except (DataContractError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -126,6 +126,10 @@ def test_the_command_line_writes_results_and_exits_2_on_bad_input(exports, tmp_p
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["rows"]["orders"]["excluded"] > 0 and summary["skipped"]
     assert "skipped: browsing behaviour" in capsys.readouterr().out
+    log = json.loads((tmp_path / "run" / "run_log.json").read_text())
+    assert log["as_of"] == summary["as_of"] and log["runner"] == "kit-pipeline"
+    assert {"reading and validating", "micro-segments", "writing results"} <= set(log["seconds"])
+    assert {"python", "pandas", "scikit-learn"} <= set(log["versions"])
     bad = tmp_path / "bad.toml"
     bad.write_text(f'[orders]\nfile = "{paths["invoice_lines.csv"]}"\nshape = "invoice_lines"\namount = "Total"\n')
     assert main([str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
@@ -151,6 +155,11 @@ def test_lesson_09_runs_headless_on_an_export(exports, tmp_path, mapping, capsys
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells)
     segments = pd.read_csv(tmp_path / "segments.csv")
     assert len(segments) == load_own_data(paths[mapping]).orders["customer_id"].nunique()
+    log = json.loads((tmp_path / "run_log.json").read_text())   # written by the tool, no clock inside the notebook
+    assert log["mapping"] == str(paths[mapping].resolve()) and log["runner"] == "kit-lessons 09 --mapping"
+    assert log["as_of"] == json.loads((tmp_path / "summary.json").read_text())["as_of"]
+    assert log["seconds"] and all(v >= 0 for v in log["seconds"].values())
+    assert log["total_seconds"] >= max(log["seconds"].values()) and "pandas" in log["versions"]
 
 
 def test_a_churn_window_where_everyone_churned_is_skipped_not_a_crash(tmp_path):
