@@ -196,3 +196,16 @@ def test_the_command_line_writes_the_validation_report_even_when_the_analysis_fa
     with pytest.raises(RuntimeError):
         main([str(paths["mapping_transactions.toml"]), "--out", str(tmp_path / "run"), "--quiet"])
     assert (tmp_path / "run" / "validation_report.txt").read_text().startswith("Validation report")
+
+
+def test_a_normal_run_writes_the_arms_balance_beside_the_effects(small_world_dir, tmp_path):
+    mapping = sample_mapping(small_world_dir)
+    mapping["campaign"]["features"] = ["campaign_id"]
+    world = load_own_data(mapping)
+    written = {p.name for p in write_outputs(run_pipeline(world), tmp_path)}
+    assert {"campaign_effects.csv", "campaign_balance.csv"} <= written
+    balance = pd.read_csv(tmp_path / "campaign_balance.csv")
+    ids = world.campaign["campaign_id"].unique()
+    assert set(balance["feature"]) == {f"campaign_id = {i}" for i in ids} and set(balance["arm"]) == {"treatment"}
+    effects = pd.read_csv(tmp_path / "campaign_effects.csv")
+    assert (effects["next_test_per_arm"] > 0).all() and set(effects["kind"]) == {"rate", "amount"}
