@@ -61,7 +61,8 @@ NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency": the mapping declared n
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
 CAMPAIGN, AUDIENCES = "effect of each campaign arm against control", "audience files (consent, do-not-contact, pseudonyms)"
 TABLE_PARTS = {"churn_metrics": CHURN, "churn_by_lifecycle": CHURN, "migration": MIGRATION, "size_alerts": MIGRATION,
-               "drift": MIGRATION, "campaign_effects": CAMPAIGN, "audiences": AUDIENCES, "audiences_left_out": AUDIENCES}
+               "drift": MIGRATION, "campaign_effects": CAMPAIGN, "campaign_balance": CAMPAIGN, "audiences": AUDIENCES,
+               "audiences_left_out": AUDIENCES, "micro_segment_profiles": "micro-segments nested in macro tiers"}
 
 
 # --------------------------------------------------------------------------- what the data supports
@@ -184,8 +185,8 @@ class PipelineResult:
         """A result table by name, or, where the data could not support it, a one-row table saying why.
 
         Names: ``churn_metrics``, ``churn_by_lifecycle``, ``migration``,
-        ``size_alerts``, ``drift``, ``campaign_effects``, ``audiences``,
-        ``audiences_left_out``. A template notebook shows these without
+        ``size_alerts``, ``drift``, ``campaign_effects``, ``campaign_balance``,
+        ``audiences``, ``audiences_left_out``, ``micro_segment_profiles``. A template notebook shows these without
         breaking on data that lacks a table.
         """
         if name not in TABLE_PARTS:

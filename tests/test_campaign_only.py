@@ -100,3 +100,10 @@ def test_the_customer_parts_are_skipped_because_there_is_no_orders_file(run, cap
     assert "effect of each campaign arm against control" not in skipped
     assert not (run / "segments.csv").exists()
     assert summary["customers"] == 0 and summary["currency"] == "USD"
+
+
+def test_the_result_tables_say_why_a_customer_table_is_missing():
+    result = run_pipeline(load_own_data(MAPPING))
+    assert result.table("micro_segment_profiles").iloc[0, 0] == "no [orders] file"
+    assert result.table("campaign_balance").equals(result.campaign_balance)
+    assert result.headline() == "campaign only: 64,000 rows of the test analysed (no [orders] file)"
