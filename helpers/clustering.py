@@ -192,6 +192,100 @@ def describe_clusters(z: pd.DataFrame, top: int = 3) -> pd.Series:
     return z.apply(words, axis=1).rename("stands out by")
 
 
+def feature_phrase(feature: str, above: bool) -> str:
+    """A few words for a feature a segment stands out on, above (True) or below average.
+
+    >>> feature_phrase("cat: Home Decor", True), feature_phrase("channel_web", True), feature_phrase("return_share", False)
+    ('home decor lovers', 'web', 'few returns')
+    """
+    if feature.startswith("cat: "):
+        return f"{feature[5:].lower()} {'lovers' if above else 'avoiders'}"
+    if feature.startswith("channel_"):
+        return feature[len("channel_"):] if above else f"rarely {feature[len('channel_'):]}"
+    if feature.startswith("tag_"):
+        return f"{feature[4:]} fans" if above else f"not into {feature[4:]}"
+    if feature.startswith("browse_"):
+        return f"{'many' if above else 'few'} {feature[7:].rsplit('_', 1)[0].replace('_', ' ')}s"
+    habits = {"log_order_value": ("big baskets", "small baskets"), "return_share": ("many returns", "few returns"),
+              "days_between_orders": ("slow rhythm", "quick rhythm")}
+    if feature in habits:
+        return habits[feature][0 if above else 1]
+    return f"{'high' if above else 'low'} {feature.replace('_', ' ')}"
+
+
+def name_micro_segments(features: pd.DataFrame, labels: pd.Series, top: int = 2) -> pd.Series:
+    """A short descriptive name per micro-segment: its tier, then what sets it apart within the tier.
+
+    ``"top customers / 2"`` with the highest Home Decor share and the web
+    channel of its tier becomes ``"top customers · home decor lovers · web"``.
+    Features above the tier's average come first, by z-score against the
+    tier's customers (:func:`cluster_profiles` within each tier), then those
+    below; ties in column order, so the
+    names are deterministic; a name two segments share gets their next
+    feature, then the segment's number. Labels without a tier (customers
+    not clustered) keep their label.
+
+    >>> features = pd.DataFrame({"cat: Home Decor": [0.9, 0.8, 0.1, 0.2], "channel_web": [0.2, 0.1, 0.9, 0.8]})
+    >>> labels = pd.Series(["loyal / 1", "loyal / 1", "loyal / 2", "loyal / 2"])
+    >>> name_micro_segments(features, labels).to_dict()
+    {'loyal / 1': 'loyal · home decor lovers · rarely web', 'loyal / 2': 'loyal · web · home decor avoiders'}
+    """
+    labels = labels.astype("object")
+    tiers = labels.dropna().map(lambda label: str(label).rsplit(" / ", 1)[0] if " / " in str(label) else None)
+    ranked = {}
+    for tier in sorted(tiers.dropna().unique()):
+        members = tiers.index[(tiers == tier).to_numpy()]
+        _, z = cluster_profiles(features.loc[members], labels.loc[members])
+        for segment, row in z.iterrows():
+            above = row[row > 0].sort_values(ascending=False, kind="stable").index  # what they love first
+            order = [*above, *row[row < 0].abs().sort_values(ascending=False, kind="stable").index]
+            ranked[segment] = (tier, [feature_phrase(c, row[c] > 0) for c in order])
+    names = {segment: " · ".join([tier, *words[:top]]) for segment, (tier, words) in ranked.items()}
+    for _ in range(len(features.columns)):  # lengthen clashing names until they differ
+        clashing = {s for s in names if sum(n == names[s] for n in names.values()) > 1}
+        if not clashing:
+            break
+        for segment in clashing:
+            tier, words = ranked[segment]
+            used = len(names[segment].split(" · ")) - 1
+            names[segment] += f" · {words[used]}" if used < len(words) else f" #{str(segment).rsplit(' / ', 1)[-1]}"
+    others = {label: str(label) for label in labels.dropna().unique() if label not in names}
+    return pd.Series({**names, **others}, name="micro_segment_name").sort_index(kind="stable")
+
+
+def micro_segment_profiles(table: pd.DataFrame, features: pd.DataFrame, labels: pd.Series,
+                           currency: str = "XXX") -> pd.DataFrame:
+    """One row per micro-segment for a marketer: name, size, share, mean value, frequency and recency, and what
+    sets it apart (its most distinctive categories and channels, with their shares against the average).
+
+    ``table`` has ``recency_days``, ``frequency`` and ``monetary`` (value in
+    ``currency``, which names the column: ``mean_monetary_GBP``); ``features``
+    are the ones the segments were fitted on.
+
+    Example::
+
+        micro_segment_profiles(table, features, result.customers["micro_segment"], "GBP")
+    """
+    names = name_micro_segments(features, labels)
+    groups = table.groupby(labels)
+    out = pd.DataFrame({"name": names, "customers": groups.size()})
+    out["share"] = (out["customers"] / out["customers"].sum()).round(4)
+    out[f"mean_monetary_{currency}"] = groups["monetary"].mean().round(2)
+    out["mean_frequency"] = groups["frequency"].mean().round(2)
+    out["mean_recency_days"] = groups["recency_days"].mean().round(1)
+    clustered = labels.where(labels.astype(str).str.contains(" / ", regex=False))  # buyers: "<tier> / <n>"
+    means, z = cluster_profiles(features, clustered)  # against the clustered customers, not the never-bought zeros
+    overall = features[clustered.notna()].mean()
+    for column, pattern in (("distinctive_categories", r"^cat: "), ("distinctive_channels", r"^channel_")):
+        chosen = z.filter(regex=pattern)
+        out[column] = [", ".join(f"{c.split(': ', 1)[-1].removeprefix('channel_')} {means.loc[s, c]:.0%} (all {overall[c]:.0%})"
+                                 for c in chosen.loc[s].sort_values(ascending=False, kind="stable").index[:2]
+                                 if chosen.loc[s, c] > 0) if s in chosen.index else ""
+                       for s in out.index]
+    out["stands out by"] = describe_clusters(z).reindex(out.index).fillna("")
+    return out.rename_axis("micro_segment").sort_values("customers", ascending=False, kind="stable")
+
+
 def explain_with_rules(features: pd.DataFrame, labels: pd.Series, max_depth: int = 3,
                        random_state: int = 0) -> tuple[str, float]:
     """Readable rules for the segments: a shallow decision tree fitted to the labels, and its fidelity.

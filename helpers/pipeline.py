@@ -34,13 +34,15 @@ import numpy as np
 import pandas as pd
 
 from .audiences import audience_cells_from, export_audiences
-from .clustering import NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments
+from .clustering import (NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments,
+                         micro_segment_profiles)
 from .data import DataContractError, World
 from .features import model_features
 from .lifecycle import lifecycle_stage
 from .monitoring import drift_report, size_shift, transition_matrix
 from .owndata import load_own_data
 from .predict import fit_and_evaluate, propensity_bands
+from .sales import net_line_value
 from .rfm import name_segments, rfm_scores, windowed_rfm
 from .uplift import campaign_effects
 
@@ -52,11 +54,15 @@ VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at
 MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
 DEMO_SALT = "demo-salt-for-the-kit-sample-only"
+MONEY_COLUMNS = ("monetary",)  # money columns of segments.csv: written as <name>_<currency> (money_column)
+RETURNS_ONLY_NOTE = "customers with returns only: {n} (no purchase in the data; kept out of the segments, listed in returns_only_customers.csv)"
+NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency": the mapping declared none
 # parts of the pipeline that a data set may not support, and the result tables that come from them
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
 CAMPAIGN, AUDIENCES = "effect of each campaign arm against control", "audience files (consent, do-not-contact, pseudonyms)"
 TABLE_PARTS = {"churn_metrics": CHURN, "churn_by_lifecycle": CHURN, "migration": MIGRATION, "size_alerts": MIGRATION,
-               "drift": MIGRATION, "campaign_effects": CAMPAIGN, "audiences": AUDIENCES, "audiences_left_out": AUDIENCES}
+               "drift": MIGRATION, "campaign_effects": CAMPAIGN, "campaign_balance": CAMPAIGN, "audiences": AUDIENCES,
+               "audiences_left_out": AUDIENCES, "micro_segment_profiles": "micro-segments nested in macro tiers"}
 
 
 # --------------------------------------------------------------------------- what the data supports
@@ -67,6 +73,8 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
 
         capabilities(load_own_data("my_transactions_mapping.toml"))
     """
+    if world.orders is None:
+        return _campaign_only_capabilities(world, churn_horizon_days)
     orders, customers = world.orders, world.customers
     history = (orders["order_ts"].max() - orders["order_ts"].min()).days if len(orders) else 0
     has_category = world.products is not None and "category" in world.products.columns
@@ -96,6 +104,21 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
          "do_not_contact", not contact, "" if not contact else f"customers file lacks {contact}"),
     ]
     return pd.DataFrame(rows, columns=["part", "lessons", "needs", "available", "why not"]).set_index("part")
+
+
+NO_ORDERS = "no [orders] file"
+
+
+def _campaign_only_capabilities(world: World, churn_horizon_days: int) -> pd.DataFrame:
+    """A campaign alone: its validation and its effects; every customer part is skipped for want of orders."""
+    stand_in = World(customers=pd.DataFrame(columns=["customer_id"]), products=None, events=None, campaign=world.campaign,
+                     orders=pd.DataFrame({"order_ts": pd.Series(dtype="datetime64[ns]"), "channel": pd.Series(dtype=object)}),
+                     report=world.report, meta=world.meta)
+    able = capabilities(stand_in, churn_horizon_days)
+    customer_parts = able.index != CAMPAIGN
+    able.loc[customer_parts, ["available", "why not"]] = [False, NO_ORDERS]
+    able.loc["validation report of every row kept or left out", ["needs", "available", "why not"]] = ["a file", True, ""]
+    return able
 
 
 # --------------------------------------------------------------------------- features from any order data
@@ -155,13 +178,15 @@ class PipelineResult:
     audiences: pd.DataFrame | None = None     # manifest of the files written
     audiences_left_out: pd.DataFrame | None = None
     skipped: list = field(default_factory=list)
+    micro_segment_profiles: pd.DataFrame | None = None  # name, size, value, distinctive categories and channels
+    returns_only: pd.Index = field(default_factory=lambda: pd.Index([], name="customer_id"))  # kept out of the segments
 
     def table(self, name: str) -> pd.DataFrame:
         """A result table by name, or, where the data could not support it, a one-row table saying why.
 
         Names: ``churn_metrics``, ``churn_by_lifecycle``, ``migration``,
-        ``size_alerts``, ``drift``, ``campaign_effects``, ``audiences``,
-        ``audiences_left_out``. A template notebook shows these without
+        ``size_alerts``, ``drift``, ``campaign_effects``, ``campaign_balance``,
+        ``audiences``, ``audiences_left_out``, ``micro_segment_profiles``. A template notebook shows these without
         breaking on data that lacks a table.
         """
         if name not in TABLE_PARTS:
@@ -177,6 +202,12 @@ class PipelineResult:
             return frame
         why = dict(self.skipped).get(TABLE_PARTS[name], "not computed in this run")
         return pd.DataFrame({"not available": [why]}, index=[TABLE_PARTS[name]])
+
+    def headline(self) -> str:
+        """One line on what the run covered: customers and the as-of day, or the campaign's rows when it stood alone."""
+        if self.world.orders is None:
+            return f"campaign only: {len(self.world.campaign):,} rows of the test analysed (no [orders] file)"
+        return f"{len(self.customers):,} customers as of {self.world.as_of.date()}"
 
     def segment_sizes(self, scheme: str = "rfm_segment") -> pd.DataFrame:
         """Customers and their share per segment of one scheme, largest first."""
@@ -204,13 +235,22 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     mapping = world.meta.get("mapping", {})
     settings = {**DEFAULT_SEGMENT_SETTINGS, **mapping.get("segments", {}), **(settings or {})}
     say = progress or (lambda step: None)
-    as_of = world.as_of
     able = capabilities(world, settings["churn_horizon_days"])
     result = PipelineResult(world, able, pd.DataFrame())
     result.skipped = [(part, row["why not"]) for part, row in able.iterrows() if not row["available"]]
+    if world.orders is None:  # a randomized test alone: the experiment, no customers
+        say("campaign effects")
+        _campaign_step(world, result)
+        return result
+    as_of = world.as_of
 
     say("RFM scores, segments and lifecycle")
     table = model_features(world, as_of)  # the features lesson 04's models learn from, as of the data's day
+    result.returns_only = returns_only_customers(world.orders)
+    table = table.drop(result.returns_only, errors="ignore")  # not "no purchase": out of every segment count
+    note = RETURNS_ONLY_NOTE.format(n=len(result.returns_only))
+    if len(result.returns_only) and note not in world.report.notes:  # once, however often the world is run
+        world.report.notes.append(note)
     scores = rfm_scores(table)
     customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(scores)
     customers["rfm_segment"] = name_segments(scores)
@@ -224,6 +264,8 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     micro = fit_micro_segments(table, world.events, as_of, k=settings["k"], min_customers=minimum,
                                random_state=settings["random_state"], features=features)
     customers["micro_segment"] = micro.labels
+    result.micro_segment_profiles = micro_segment_profiles(table, features, micro.labels, currency_code(world))
+    customers["micro_segment_name"] = customers["micro_segment"].map(result.micro_segment_profiles["name"])
 
     say("churn risk")
     horizon, evaluation = settings["churn_horizon_days"], None
@@ -256,13 +298,7 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of)
 
     say("campaign effects")
-    if world.campaign is not None:
-        spec = mapping.get("campaign", {})
-        if spec.get("outcomes"):
-            result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, spec)
-        else:
-            result.skipped.append((CAMPAIGN,
-                                   "no outcome columns named (outcomes = [...] in [campaign])"))
+    _campaign_step(world, result)
 
     result.customers = customers
     say("audiences")
@@ -281,6 +317,34 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     elif not spec and able.loc[AUDIENCES, "available"]:
         result.skipped.append((AUDIENCES, "no [audiences] section"))
     return result
+
+
+def returns_only_customers(orders: pd.DataFrame) -> pd.Index:
+    """Customers whose only lines are returns (a return of something bought before the data starts): their own reason.
+
+    They bought nothing in the data, so they are not "no purchase" customers
+    with a negative value; the run keeps them out of the segments and reports
+    them (``returns_only_customers.csv``). Customers with only cancelled lines
+    never bought either and stay "no purchase".
+
+    >>> orders = pd.DataFrame({"customer_id": [1, 1, 2, 3], "status": ["completed", "returned", "returned", "cancelled"]})
+    >>> returns_only_customers(orders).tolist()
+    [2]
+    """
+    status = orders.groupby("customer_id")["status"]
+    returned, bought = status.agg(lambda s: (s == "returned").any()), status.agg(lambda s: (s == "completed").any())
+    return returned.index[(returned & ~bought).to_numpy()].rename("customer_id")
+
+
+def _campaign_step(world: World, result: PipelineResult) -> None:
+    """Each arm's effect per outcome, the arms' balance and the next test's size (skipped, with the reason, if it cannot)."""
+    if world.campaign is None:
+        return
+    spec = world.meta.get("mapping", {}).get("campaign", {})
+    if spec.get("outcomes"):
+        result.campaign_effects, result.campaign_balance = campaign_effects(world.campaign, spec)
+    else:
+        result.skipped.append((CAMPAIGN, "no outcome columns named (outcomes = [...] in [campaign])"))
 
 
 def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
@@ -318,23 +382,62 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
             frame.to_csv(path, index=index)
             written.append(path)
 
-    save(result.customers, "segments.csv")
+    currency = currency_code(result.world)
+    if len(result.customers):
+        save(result.customers.rename(columns={c: money_column(c, currency) for c in MONEY_COLUMNS}), "segments.csv")
+    save(result.micro_segment_profiles, "micro_segment_profiles.csv")
     save(result.capabilities, "capabilities.csv")
     save(result.migration, "migration_rfm_segments.csv")
     save(result.size_alerts, "segment_size_alerts.csv")
     save(result.drift, "drift.csv")
-    save(result.campaign_effects, "campaign_effects.csv")
+    if result.campaign_effects is not None:
+        effects = result.campaign_effects.reset_index()
+        amounts = effects["kind"] == "amount"
+        effects.loc[amounts, "outcome"] = [money_column(o, currency) for o in effects.loc[amounts, "outcome"]]
+        save(effects, "campaign_effects.csv", index=False)
+    save(result.campaign_balance, "campaign_balance.csv")
+    if len(result.returns_only):
+        save(_returns_only_lines(result.world.orders, result.returns_only, currency), "returns_only_customers.csv", index=False)
     save(result.audiences_left_out, "audience_segments.csv")
     report = result.world.report
     written += write_report(result.world, folder)
-    summary = {"as_of": str(result.world.as_of.date()), "customers": len(result.customers),
+    customers = result.customers
+    summary = {"as_of": result.world.meta.get("as_of") or None, "currency": currency, "customers": len(customers),
+               "customers_with_returns_only": len(result.returns_only),
                "rows": report.summary().to_dict(orient="index"),
-               "segments": result.customers["rfm_segment"].value_counts().sort_index().to_dict(),
-               "micro_segments": int(result.customers["micro_segment"].nunique()),
+               "segments": customers["rfm_segment"].value_counts().sort_index().to_dict() if len(customers) else {},
+               "micro_segments": int(customers["micro_segment"].nunique()) if len(customers) else 0,
                "churn_model": result.churn_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
     written.append(folder / "summary.json")
     return written
+
+
+def _returns_only_lines(orders: pd.DataFrame, ids: pd.Index, currency: str) -> pd.DataFrame:
+    """Per returns-only customer: the returned lines and their value (negative), for the audit."""
+    lines = orders[orders["customer_id"].isin(ids)]
+    out = lines.assign(value=net_line_value(lines)).groupby("customer_id").agg(lines=("status", "size"), value=("value", "sum"),
+                                                               last_line=("order_ts", "max"))
+    return out.rename(columns={"value": money_column("returned_value", currency)}).reset_index()
+
+
+def currency_code(world: World) -> str:
+    """The currency of the data's amounts as ``[data] currency`` declares it, else ``XXX`` (ISO 4217: no currency).
+
+    Example::
+
+        currency_code(load_own_data("templates/mapping.toml"))     # 'USD'
+    """
+    return str(world.meta.get("currency") or NO_CURRENCY).upper()
+
+
+def money_column(name: str, currency: str) -> str:
+    """The one rule for money in output files: the column (or outcome) name ends with the currency code.
+
+    >>> money_column("monetary", "GBP")
+    'monetary_GBP'
+    """
+    return f"{name}_{currency}"
 
 
 def write_report(world: World, folder: str | Path) -> list[Path]:
@@ -354,6 +457,36 @@ def write_report(world: World, folder: str | Path) -> list[Path]:
             rows.to_csv(folder / f"excluded_{table}.csv", index=False)
             written.append(folder / f"excluded_{table}.csv")
     return written
+
+
+def write_run_log(folder: str | Path, mapping: str | Path, as_of: str | None, seconds: dict[str, float],
+                  runner: str = "kit-pipeline") -> Path:
+    """``run_log.json`` beside a run's results: the mapping, the as-of day, seconds per step and package versions.
+
+    Written by the command that ran (``kit-pipeline``, or ``kit-lessons 09
+    --mapping`` around the notebook), so no clock time enters a notebook.
+
+    >>> import json, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> log = json.loads(write_run_log(folder, "m.toml", "2011-12-09", {"reading": 1.25, "writing": 0.5}).read_text())
+    >>> log["as_of"], log["total_seconds"], sorted(log["versions"])[:2]
+    ('2011-12-09', 1.8, ['kit', 'numpy'])
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": sys.version.split()[0]}
+    for package, name in (("microseg-kit", "kit"), ("numpy", "numpy"), ("pandas", "pandas"),
+                          ("scikit-learn", "scikit-learn")):
+        try:
+            versions[name] = version(package)
+        except PackageNotFoundError:  # a checkout not installed: its version is unknown, not an error
+            versions[name] = None
+    log = {"runner": runner, "mapping": str(Path(mapping).resolve()), "as_of": as_of, "seconds": seconds,
+           "total_seconds": round(sum(seconds.values()), 1), "versions": versions}
+    path = Path(folder) / "run_log.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _plain(value):
@@ -397,13 +530,12 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(result, args.out)
         progress(None)
         bar.close()
-        log = {"mapping": str(Path(args.mapping).resolve()), "seconds": seconds, "total_seconds": round(sum(seconds.values()), 1)}
-        (Path(args.out) / "run_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+        write_run_log(args.out, args.mapping, world.meta.get("as_of") or None, seconds, runner="kit-pipeline")
     except (DataContractError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(world.report)
-    print(f"\n{len(result.customers):,} customers as of {world.as_of.date()}; results in {args.out}")
+    print(f"\n{result.headline()}; results in {args.out}")
     for part, why in result.skipped:
         print(f"  skipped: {part} ({why})")
     return 0

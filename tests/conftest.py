@@ -34,3 +34,21 @@ def small_world_dir(tmp_path_factory) -> Path:
 def raw(small_world_dir) -> dict:
     """Fresh raw (text) tables of the small world; each test may spoil its own copy."""
     return read_raw(small_world_dir)
+
+
+@pytest.fixture(scope="session")
+def online_retail_mapping(tmp_path_factory) -> Path:
+    """A mapping of the real UCI Online Retail export (541,909 invoice lines, pounds sterling), as an analyst writes it.
+
+    The file ships as Parquet; until the kit reads Parquet itself this fixture (the one place that does it)
+    writes it out as the CSV the shop system exported.
+    """
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("online_retail")
+    pd.read_parquet(CHECKOUT / "datasets" / "real" / "online_retail.parquet").to_csv(folder / "online_retail.csv",
+                                                                                    index=False)
+    mapping = folder / "mapping.toml"
+    mapping.write_text('[data]\ncurrency = "GBP"\n\n[orders]\nfile = "online_retail.csv"\nshape = "invoice_lines"\n',
+                       encoding="utf-8")
+    return mapping

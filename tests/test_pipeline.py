@@ -126,6 +126,10 @@ def test_the_command_line_writes_results_and_exits_2_on_bad_input(exports, tmp_p
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["rows"]["orders"]["excluded"] > 0 and summary["skipped"]
     assert "skipped: browsing behaviour" in capsys.readouterr().out
+    log = json.loads((tmp_path / "run" / "run_log.json").read_text())
+    assert log["as_of"] == summary["as_of"] and log["runner"] == "kit-pipeline"
+    assert {"reading and validating", "micro-segments", "writing results"} <= set(log["seconds"])
+    assert {"python", "pandas", "scikit-learn"} <= set(log["versions"])
     bad = tmp_path / "bad.toml"
     bad.write_text(f'[orders]\nfile = "{paths["invoice_lines.csv"]}"\nshape = "invoice_lines"\namount = "Total"\n')
     assert main([str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
@@ -151,6 +155,11 @@ def test_lesson_09_runs_headless_on_an_export(exports, tmp_path, mapping, capsys
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells)
     segments = pd.read_csv(tmp_path / "segments.csv")
     assert len(segments) == load_own_data(paths[mapping]).orders["customer_id"].nunique()
+    log = json.loads((tmp_path / "run_log.json").read_text())   # written by the tool, no clock inside the notebook
+    assert log["mapping"] == str(paths[mapping].resolve()) and log["runner"] == "kit-lessons 09 --mapping"
+    assert log["as_of"] == json.loads((tmp_path / "summary.json").read_text())["as_of"]
+    assert log["seconds"] and all(v >= 0 for v in log["seconds"].values())
+    assert log["total_seconds"] >= max(log["seconds"].values()) and "pandas" in log["versions"]
 
 
 def test_a_churn_window_where_everyone_churned_is_skipped_not_a_crash(tmp_path):
@@ -187,3 +196,16 @@ def test_the_command_line_writes_the_validation_report_even_when_the_analysis_fa
     with pytest.raises(RuntimeError):
         main([str(paths["mapping_transactions.toml"]), "--out", str(tmp_path / "run"), "--quiet"])
     assert (tmp_path / "run" / "validation_report.txt").read_text().startswith("Validation report")
+
+
+def test_a_normal_run_writes_the_arms_balance_beside_the_effects(small_world_dir, tmp_path):
+    mapping = sample_mapping(small_world_dir)
+    mapping["campaign"]["features"] = ["campaign_id"]
+    world = load_own_data(mapping)
+    written = {p.name for p in write_outputs(run_pipeline(world), tmp_path)}
+    assert {"campaign_effects.csv", "campaign_balance.csv"} <= written
+    balance = pd.read_csv(tmp_path / "campaign_balance.csv")
+    ids = world.campaign["campaign_id"].unique()
+    assert set(balance["feature"]) == {f"campaign_id = {i}" for i in ids} and set(balance["arm"]) == {"treatment"}
+    effects = pd.read_csv(tmp_path / "campaign_effects.csv")
+    assert (effects["next_test_per_arm"] > 0).all() and set(effects["kind"]) == {"rate", "amount"}

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
+import time
 from pathlib import Path
 
 from kit_tools.sync_notebooks import LESSONS, NOTEBOOKS
@@ -93,16 +95,54 @@ def run_lesson(filename: str, out: str | Path, parameters: dict | None = None, t
 
 
 def run_template(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
-    """Lesson 09 on a mapping, headless; the lesson writes its results into ``out`` beside the executed notebook.
+    """Lesson 09 on a mapping, headless; the lesson writes its results into ``out`` beside the executed notebook,
+    and this tool adds ``run_log.json`` (mapping, as-of day, seconds per section of the lesson, package versions).
     The exercises are switched off (``EXERCISES = False``): a scheduled run has nobody to answer them.
 
     Example::
 
         run_template("my_mapping.toml", "output/run")    # output/run/09_template_bring_your_own_data.ipynb
     """
+    import nbformat
+
+    from helpers.pipeline import write_run_log  # the one run log, the pipeline's (imported late: it loads scikit-learn)
+
     out = Path(out).resolve()
     parameters = {"MAPPING": str(Path(mapping).resolve()), "OUTPUT": str(out), "EXERCISES": False}
-    return run_lesson(TEMPLATE_LESSON, out, parameters, timeout)
+    started = time.perf_counter()
+    executed = run_lesson(TEMPLATE_LESSON, out, parameters, timeout)
+    seconds = section_seconds(nbformat.read(executed, as_version=4))
+    seconds["saving the notebook"] = max(0.0, round(time.perf_counter() - started - sum(seconds.values()), 1))
+    summary = out / "summary.json"  # the lesson's write_outputs wrote the day it measured from
+    as_of = json.loads(summary.read_text(encoding="utf-8")).get("as_of") if summary.exists() else None
+    write_run_log(out, mapping, as_of, seconds, runner="kit-lessons 09 --mapping")
+    return executed
+
+
+def section_seconds(notebook) -> dict[str, float]:
+    """Seconds per section of an executed notebook (its ``#`` headings), from the timing nbclient records per cell.
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("x = 1")
+    >>> cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00.000Z",
+    ...                               "shell.execute_reply": "2026-01-01T00:00:02.500Z"}
+    >>> section_seconds(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Read"), cell]))
+    {'Read': 2.5}
+    """
+    from datetime import datetime
+
+    seconds, section = {}, "start"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), None)
+            section = heading or section
+            continue
+        timing = cell.metadata.get("execution", {})
+        if cell.cell_type == "code" and {"iopub.execute_input", "shell.execute_reply"} <= set(timing):
+            begin, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                          for k in ("iopub.execute_input", "shell.execute_reply"))
+            seconds[section] = round(seconds.get(section, 0.0) + (end - begin).total_seconds(), 1)
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:

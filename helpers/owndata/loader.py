@@ -34,6 +34,8 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
         world.meta["missing"]       # ['products', 'events', 'campaign', ...]
     """
     mapping = load_mapping(mapping) if not isinstance(mapping, dict) else check_mapping(mapping)
+    if "orders" not in mapping:
+        return _campaign_only(mapping, as_of)
     settings = mapping.get("data", {})
     limit = float(settings.get("bad_row_limit", 0.01))
     report = ValidationReport()
@@ -112,6 +114,29 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
     return World(customers=clean["customers"].sort_values("customer_id", kind="stable").reset_index(drop=True),
                  products=products, orders=clean["orders"], events=clean.get("events"), campaign=clean.get("campaign"),
                  report=report, meta=meta)
+
+
+def _campaign_only(mapping: dict, as_of: str | pd.Timestamp | None) -> World:
+    """A randomized test on its own (no [orders]): the campaign table with its report; every other table is None.
+
+    There are no orders to measure recency from, so there is no as-of day
+    (``world.meta["as_of"]`` is empty) and no customers table.
+    """
+    settings = mapping.get("data", {})
+    report = ValidationReport()
+    campaign, reader, notes = read_campaign(mapping["campaign"], float(settings.get("bad_row_limit", 0.01)))
+    if campaign.attrs.get("has_ids", True):
+        reader.ledger.exclude(DUPLICATE, reader.duplicated(), step="duplicate")
+    else:  # two customers alike in every column are two customers
+        notes.append("campaign: no id column, so identical rows are kept as separate rows (they cannot be told "
+                     "from duplicates)")
+    if as_of is not None or "as_of" in settings:
+        notes.append("data: the as-of date is not used: there is no [orders] file to measure recency in")
+    clean = _close(reader, campaign, report)
+    report.notes.extend(notes + reader.notes)
+    missing = [t for t in ("orders", "customers", "products", "events")]
+    return World(customers=None, products=None, orders=None, events=None, campaign=clean, report=report,
+                 meta={"as_of": "", "currency": settings.get("currency", ""), "missing": missing, "mapping": mapping})
 
 
 def _same_id_type(orders: pd.DataFrame, tables: dict) -> None:

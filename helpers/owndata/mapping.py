@@ -67,8 +67,8 @@ SETTINGS = {  # keys of a section that are not column roles
     "customers": {"file", "date_format", "decimal", "separator", "encoding", "missing_ids"},
     "products": {"file", "decimal", "separator", "encoding"},
     "events": {"file", "date_format", "separator", "encoding", "missing_ids"},
-    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "decimal", "separator", "encoding",
-                 "missing_ids"},
+    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "min_effect", "decimal", "separator",
+                 "encoding", "missing_ids"},
     "data": {"as_of", "currency", "bad_row_limit"},
     "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "random_state"},
     "audiences": {"segments", "scheme", "channel", "offer", "message", "min_audience", "control_share", "salt_env"},
@@ -98,11 +98,15 @@ def load_mapping(path: str | Path) -> dict:
 def check_mapping(mapping: dict, base: str | Path = ".") -> dict:
     """Validate a mapping given as a dict (as :func:`load_mapping` reads it); returns a copy with absolute paths.
 
+    Either ``[orders]`` or ``[campaign]`` is required: a randomized test alone
+    is analysed as an experiment (no customers, no RFM).
+
     >>> check_mapping({"orders": {"file": "x.csv", "shape": "transactions"}}, base="/data")["orders"]["file"]
     '/data/x.csv'
     """
-    if "orders" not in mapping:
-        raise MappingError("orders", None, "the mapping needs an [orders] section: the file of orders or transactions")
+    if "orders" not in mapping and "campaign" not in mapping:
+        raise MappingError("orders", None, "the mapping needs an [orders] section (the file of orders or transactions) "
+                           "or a [campaign] section (a randomized test on its own)")
     known_sections = {"orders", *OPTIONAL_TABLES, "data", "segments", "audiences"}
     checked = {}
     for section, values in mapping.items():

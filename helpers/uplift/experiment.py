@@ -69,26 +69,36 @@ def arm_balance(features: pd.DataFrame, treated: Column) -> pd.DataFrame:
 
 
 def sample_size(baseline_rate: float, min_effect: float, alpha: float = 0.05, power: float = 0.8,
-                treated_share: float = 0.5) -> dict[str, int]:
-    """Customers needed to detect a change of ``min_effect`` in a conversion rate (two-sided, normal approximation).
+                treated_share: float = 0.5, variance: float | None = None) -> dict[str, int]:
+    """Customers needed to detect a change of ``min_effect`` in a conversion rate, or in an amount (two-sided,
+    normal approximation); the one sample-size rule of the kit (lesson 06 and the template's next-test column).
 
-    total = (z[1 - alpha/2] + z[power])^2 p (1 - p) / (e^2 w (1 - w)), with p the
-    baseline rate, e the effect and w the treated share; each arm rounded up.
-    Equal split: (z + z)^2 2 p (1 - p) / e^2 per arm. Both arms use the variance
-    at the baseline rate, which is slightly optimistic when the effect raises
-    the rate: calculators using each arm's own rate say 3,841, not 3,532, below.
+    total = (z[1 - alpha/2] + z[power])^2 v / (e^2 w (1 - w)), with v the
+    outcome's variance (p (1 - p) at the baseline rate p, unless ``variance``
+    is given), e the effect and w the treated share; each arm rounded up.
+    Equal split: (z + z)^2 2 v / e^2 per arm. Both arms use the baseline
+    variance, which is slightly optimistic when the effect raises the rate:
+    calculators using each arm's own rate say 3,841, not 3,532, below.
+
+    For an amount (spend per customer), ``baseline_rate`` is the control
+    arm's mean and ``variance`` its variance, e.g. from the last test.
 
     >>> sample_size(0.10, 0.02)
     {'treated': 3532, 'control': 3532, 'total': 7064}
+    >>> sample_size(0.65, 0.5, variance=16.0)["treated"]      # spend: mean 0.65, sd 4, detect +0.50
+    1005
     """
-    for name, value in (("baseline_rate", baseline_rate), ("alpha", alpha), ("power", power),
-                        ("treated_share", treated_share)):
+    checks = (("alpha", alpha), ("power", power), ("treated_share", treated_share))
+    for name, value in checks + ((("baseline_rate", baseline_rate),) if variance is None else ()):
         if not 0 < value < 1:
             raise ValueError(f"{name} must be between 0 and 1, got {value}")
-    if min_effect == 0 or not 0 <= baseline_rate + min_effect <= 1:
+    if variance is None and (min_effect == 0 or not 0 <= baseline_rate + min_effect <= 1):
         raise ValueError(f"min_effect must be non-zero and keep the rate within 0-1, got {min_effect}")
+    if variance is not None and (min_effect == 0 or not variance > 0):
+        raise ValueError(f"min_effect must be non-zero and variance above 0, got {min_effect} and {variance}")
+    spread = baseline_rate * (1 - baseline_rate) if variance is None else variance
     z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
-    total = z ** 2 * baseline_rate * (1 - baseline_rate) / (min_effect ** 2 * treated_share * (1 - treated_share))
+    total = z ** 2 * spread / (min_effect ** 2 * treated_share * (1 - treated_share))
     arms = {arm: int(np.ceil(round(total * w, 6))) for arm, w in (("treated", treated_share),
                                                                    ("control", 1 - treated_share))}
     return arms | {"total": arms["treated"] + arms["control"]}
