@@ -13,7 +13,7 @@ from helpers.uplift import sample_size
 
 KIT = Path(__file__).resolve().parent.parent
 HILLSTROM = KIT / "datasets" / "real" / "hillstrom.csv.gz"
-MAPPING = Path(__file__).resolve().parent / "fixtures" / "hillstrom_mapping.toml"
+MAPPING = Path(__file__).resolve().parent.parent / "templates" / "examples" / "hillstrom.toml"
 
 
 @pytest.fixture(scope="module")
