@@ -316,6 +316,9 @@ def choose_scoring(rfm: pd.DataFrame, scoring: str = "auto", frequency_cuts: Seq
         if scoring in ("quantiles", "repeat_quantiles"):
             raise MappingError("segments", "frequency_cuts", f'rfm_scoring = "{scoring}" and frequency_cuts both given; '
                                'set either (frequency_cuts alone, or rfm_scoring = "cuts", scores by the cut points)')
+        if not isinstance(frequency_cuts, (list, tuple)):
+            raise MappingError("segments", "frequency_cuts", f"must be a list of {bins - 1} order counts, got "
+                               f"{frequency_cuts!r} (e.g. frequency_cuts = [2, 3, 5, 8])")
         cuts = list(frequency_cuts)
         if len(cuts) != bins - 1:
             raise MappingError("segments", "frequency_cuts", f"{bins} F scores need {bins - 1} cut points, got "
@@ -397,6 +400,7 @@ RFM_SEGMENT_MAP: tuple[SegmentRule, ...] = (
 NO_PURCHASE = "no purchase"
 LAPSED_DAYS = 365  # one order, longer ago than this: dormant (see name_segments)
 LAPSED_SEGMENT = "lost"
+LAPSED_MAX_R = 2  # the highest R a lapsed customer is named with
 DORMANT_SEGMENTS = ("hibernating", "lost")
 
 
@@ -437,13 +441,19 @@ def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM
                   bins: int = 5, rfm: pd.DataFrame | None = None, lapsed_days: int = LAPSED_DAYS) -> pd.Series:
     """The named segment of every customer; customers without scores are ``"no purchase"``.
 
-    With ``rfm`` (the table the scores came from) the map gets one rule that
-    scores alone cannot express: a customer who ordered once, more than
-    ``lapsed_days`` ago, is dormant whatever the scoring. Where the grid puts
-    them in "hibernating" or "lost" that stays; anywhere else ("loyal",
-    "champions", "cannot lose them", "need attention", ...) they are "lost".
-    Quantile scores can rank such a buyer high: a big single basket gives
-    FM = 4, and when many bought once recency ties lift R.
+    With ``rfm`` (the table the scores came from) the map gets two rules that
+    relative scores cannot express, whatever the scoring:
+
+    * a customer whose last order is more than ``lapsed_days`` ago is named
+      with R at most 2 ("at risk", "cannot lose them", "hibernating",
+      "lost"): where most customers are long gone, as in a closed cohort,
+      quantiles give 400 days R = 4 and call the customer "loyal";
+    * a customer who ordered once, more than ``lapsed_days`` ago, is dormant:
+      "hibernating" where the grid says so, else "lost" (a big single basket
+      gives FM = 4, which would say "cannot lose them" or "at risk").
+
+    Scores stay as computed; only the names follow the rules. On the kit's
+    sample every such customer already has R = 1 and a dormant name.
 
     >>> scores = pd.DataFrame({"R": [1], "F": [1], "M": [5], "FM": [5]})
     >>> rfm = pd.DataFrame({"recency_days": [400.0], "frequency": [1], "monetary": [900.0]})
@@ -459,6 +469,9 @@ def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM
     scored = scores["R"].notna() & scores["FM"].notna()
     r = scores["R"].fillna(1).astype(int).to_numpy()
     fm = scores["FM"].fillna(1).astype(int).to_numpy()
+    if rfm is not None:
+        lapsed = (rfm["recency_days"].reindex(scores.index) > lapsed_days).to_numpy()
+        r = np.where(lapsed, np.minimum(r, LAPSED_MAX_R), r)
     codes = np.where(scored.to_numpy(), lookup[r, fm], len(names))
     if rfm is not None:
         if LAPSED_SEGMENT not in names:
@@ -495,8 +508,11 @@ def empty_segments(scores: pd.DataFrame, segments: pd.Series, rfm: pd.DataFrame 
             continue
         r_range, fm_range = set(range(rule.recency[0], rule.recency[1] + 1)), set(range(rule.fm[0], rule.fm[1] + 1))
         if plain is not None and (moved := int((plain == rule.name).sum())):
+            once = bool((rfm["frequency"].reindex(plain.index)[plain == rule.name] <= 1).all())
             why = (f"its {moved:,} customer(s) by score all bought once, more than {lapsed_days} days ago: "
-                   f"they are in '{LAPSED_SEGMENT}' (a lapsed one-time buyer is dormant)")
+                   f"they are in '{LAPSED_SEGMENT}' (a lapsed one-time buyer is dormant)" if once else
+                   f"its {moved:,} customer(s) by score all last ordered more than {lapsed_days} days ago: they are "
+                   f"named as lapsed (R at most {LAPSED_MAX_R}; one order: '{LAPSED_SEGMENT}')")
         elif not r_range & r_seen:
             why = f"R score {span(*rule.recency)} never occurs (R scores that occur: {sorted(r_seen)}; ties in recency)"
         elif not fm_range & fm_seen:
@@ -507,10 +523,50 @@ def empty_segments(scores: pd.DataFrame, segments: pd.Series, rfm: pd.DataFrame 
                 why = (f"F score 1 never occurs: {once:.0%} of buyers ordered once and, tied, share F = {f_low}; "
                        f'so FM {span(*rule.fm)} is out of reach (rfm_scoring = "repeat_quantiles" or frequency_cuts fixes it)')
         else:
-            why = (f"no customer has both R {span(*rule.recency)} and FM {span(*rule.fm)} "
-                   "(each occurs, not together)")
+            in_r = scores.loc[scored & scores["R"].isin(r_range), "FM"].astype(int)
+            in_fm = scores.loc[scored & scores["FM"].isin(fm_range), "R"].astype(int)
+            why = (f"no customer has both R {span(*rule.recency)} and FM {span(*rule.fm)}: the {len(in_r):,} with "
+                   f"R {span(*rule.recency)} have FM {span(in_r.min(), in_r.max())}, the {len(in_fm):,} with "
+                   f"FM {span(*rule.fm)} have R {span(in_fm.min(), in_fm.max())}")
         rows.append((rule.name, 0, why))
     return pd.DataFrame(rows, columns=["segment", "customers", "why"]).set_index("segment")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Scores, named segments, the scoring that ran with its cut-offs, and the empty segments with their reason."""
+
+    scores: pd.DataFrame
+    segments: pd.Series
+    scoring: Scoring
+    cut_offs: pd.DataFrame
+    empty: pd.DataFrame
+
+    def summary(self) -> dict:
+        """What a report says about the scoring: method, why, F score ranges (orders) and empty segments."""
+        f = self.cut_offs.loc["F"]
+        ranges = {str(score): (f"{row['from']:g}" if row["from"] == row["to"] else f"{row['from']:g} to {row['to']:g}")
+                  + (" order" if row["to"] == 1 else " orders") + f" ({int(row['customers']):,} customers)"
+                  for score, row in f.iterrows()}
+        return {"method": self.scoring.method, "why": self.scoring.why, "frequency_cuts": self.scoring.frequency_cuts,
+                "F_scores": ranges, "empty_segments": self.empty["why"].to_dict()}
+
+
+def segment_rfm(rfm: pd.DataFrame, scoring: str | Scoring = "auto", frequency_cuts: Sequence[float] | None = None,
+                bins: int = 5, lapsed_days: int = LAPSED_DAYS) -> Segmentation:
+    """Score an RFM table by the chosen scoring (:func:`choose_scoring`, or a :class:`Scoring` already chosen) and name
+    the segments with the lapsed one-time buyer rule; the template pipeline's one RFM step, at every date it scores.
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, 90], "frequency": [1, 1, 1, 6], "monetary": [1.0, 2, 3, 4]})
+    >>> run = segment_rfm(rfm)
+    >>> run.scoring.method, run.segments.tolist()
+    ('repeat_quantiles', ['new customers', 'potential loyalists', 'hibernating', 'at risk'])
+    """
+    chosen = scoring if isinstance(scoring, Scoring) else choose_scoring(rfm, scoring, frequency_cuts, bins)
+    scores = score_with(rfm, chosen, bins)
+    segments = name_segments(scores, bins=bins, rfm=rfm, lapsed_days=lapsed_days)
+    return Segmentation(scores, segments, chosen, score_ranges(rfm, scores),
+                        empty_segments(scores, segments, rfm, bins=bins, lapsed_days=lapsed_days))
 
 
 def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] = MACRO_TIERS) -> pd.Series:

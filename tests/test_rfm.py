@@ -342,6 +342,7 @@ def test_explicit_frequency_cuts_from_the_mapping():
     ({"frequency_cuts": [4, 2, 8, 16]}, "frequency_cuts", "strictly increasing"),
     ({"frequency_cuts": ["2", 4, 8, 16]}, "frequency_cuts", "numbers"),
     ({"scoring": "quantiles", "frequency_cuts": [2, 4, 8, 16]}, "frequency_cuts", "either"),
+    ({"frequency_cuts": "2, 4, 8, 16"}, "frequency_cuts", "must be a list of 4 order counts"),
 ])
 def test_a_wrong_scoring_setting_is_a_mapping_error_naming_the_key_and_the_fix(settings, key, words):
     from helpers.rfm import choose_scoring
@@ -382,9 +383,10 @@ def test_empty_segments_are_listed_with_the_reason():
     empty = empty_segments(scores, segments, rfm)
     counts = segments.value_counts()
     assert set(empty.index) == {name for name in counts.index if counts[name] == 0 and name != NO_PURCHASE}
-    # FM = 1 needs F = 1; "lost" (R 1-2, FM 1) is not empty only because the lapsed rule fills it
-    assert "F score 1 never occurs" in empty.loc["new customers", "why"] and "60% of buyers" in empty.loc["new customers", "why"]
-    assert (empty["customers"] == 0).all() and counts["lost"] > 0
+    # FM = 1 needs F = 1: every FM-1 segment is out of reach, lost included (lapsed one-timers are hibernating)
+    for name in ("new customers", "promising", "about to sleep", "lost"):
+        assert empty.loc[name, "why"].startswith("F score 1 never occurs: 60% of buyers ordered once")
+    assert (empty["customers"] == 0).all()
     repeat = rfm_scores(rfm, frequency_scoring="repeat_quantiles")
     named = name_segments(repeat, rfm=rfm)
     assert "F score 1 never occurs" not in " ".join(empty_segments(repeat, named, rfm)["why"])
@@ -397,3 +399,13 @@ def test_an_empty_segment_whose_customers_the_lapsed_rule_moved_says_so():
     scores = pd.DataFrame({"R": [1, 5], "F": [1, 5], "M": [5, 1], "FM": [5, 3]}, index=rfm.index).astype("Int64")
     empty = empty_segments(scores, name_segments(scores, rfm=rfm), rfm)
     assert "bought once, more than 365 days ago" in empty.loc["cannot lose them", "why"]
+
+
+def test_a_customer_unseen_for_over_a_year_is_named_as_lapsed_whatever_the_recency_quantile():
+    # where most customers are long gone (CDNOW), R 3-4 can mean 400 days: such a buyer is not "loyal"
+    rfm = pd.DataFrame({"recency_days": [400.0, 400.0, 400.0, 200.0], "frequency": [5, 3, 2, 5],
+                        "monetary": [900.0] * 4, "tenure_days": [500.0] * 4})
+    scores = pd.DataFrame({"R": [4, 3, 5, 4], "F": [5, 3, 2, 5], "M": [5, 3, 1, 5], "FM": [5, 3, 2, 5]},
+                          index=rfm.index).astype("Int64")
+    assert name_segments(scores).tolist() == ["loyal", "need attention", "potential loyalists", "loyal"]
+    assert name_segments(scores, rfm=rfm).tolist() == ["at risk", "hibernating", "hibernating", "loyal"]
