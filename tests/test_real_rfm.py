@@ -197,3 +197,12 @@ def test_the_command_line_says_which_scoring_ran_and_which_segments_are_empty(tm
     said = capsys.readouterr().out
     assert "RFM scoring: auto: 50% of buyers ordered once, more than 40%" in said
     assert "  empty segment: new customers (no customer has both R 5 and FM 1" in said
+
+
+def test_cdnow_the_migrations_earlier_column_is_what_a_run_as_of_that_day_names(cdnow):
+    result, _ = cdnow
+    world = result.world
+    earlier = world.as_of - pd.Timedelta(days=180)
+    run = segment_rfm(model_features(world, earlier), result.rfm_scoring["method"])
+    before = result.migration.sum(axis=1)
+    assert before[before > 0].sort_index().to_dict() == run.segments.value_counts()[lambda c: c > 0].sort_index().to_dict()
