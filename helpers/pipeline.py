@@ -43,13 +43,14 @@ from .monitoring import drift_report, size_shift, transition_matrix
 from .owndata import load_own_data
 from .predict import fit_and_evaluate, propensity_bands
 from .sales import net_line_value
-from .rfm import name_segments, rfm_scores, windowed_rfm
+from .rfm import Scoring, rfm_table, segment_rfm, windowed_rfm
 from .uplift import campaign_effects
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_MOVED = ("the pipeline runs no notebooks; lesson 09 headless on a mapping is "
                   "kit-lessons 09 --mapping MAPPING --out DIR (or ./kit.sh pipeline MAPPING --out DIR --notebook)")
-DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "random_state": 0}  # [segments] of a mapping overrides these
+DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days": 90, "migration_days": 180, "random_state": 0,
+                            "rfm_scoring": "auto", "frequency_cuts": None}  # [segments] of a mapping overrides these
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
@@ -180,6 +181,8 @@ class PipelineResult:
     skipped: list = field(default_factory=list)
     micro_segment_profiles: pd.DataFrame | None = None  # name, size, value, distinctive categories and channels
     returns_only: pd.Index = field(default_factory=lambda: pd.Index([], name="customer_id"))  # kept out of the segments
+    rfm_scoring: dict = field(default_factory=dict)     # which F scoring ran, why, its score ranges, empty segments
+    rfm_cut_offs: pd.DataFrame | None = None          # lowest and highest value per R, F, M score
 
     def table(self, name: str) -> pd.DataFrame:
         """A result table by name, or, where the data could not support it, a one-row table saying why.
@@ -221,7 +224,8 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     """Segments, churn risk, migration, campaign effects and (with a salt and a folder) audience files.
 
     ``settings`` overrides ``[segments]`` of the mapping (``k``,
-    ``min_customers``, ``churn_horizon_days``, ``migration_days``, ``random_state``);
+    ``min_customers``, ``churn_horizon_days``, ``migration_days``, ``random_state``, ``rfm_scoring``,
+    ``frequency_cuts``: see :func:`helpers.rfm.choose_scoring`);
     audiences follow ``[audiences]`` of the mapping. ``progress(step)`` is
     called before each step. Parts the data cannot support are skipped and
     listed in ``result.skipped`` with the reason; nothing crashes on a
@@ -251,9 +255,10 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     note = RETURNS_ONLY_NOTE.format(n=len(result.returns_only))
     if len(result.returns_only) and note not in world.report.notes:  # once, however often the world is run
         world.report.notes.append(note)
-    scores = rfm_scores(table)
-    customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(scores)
-    customers["rfm_segment"] = name_segments(scores)
+    rfm = segment_rfm(table, settings["rfm_scoring"], settings["frequency_cuts"])  # the one definition, every date
+    customers = table[["recency_days", "frequency", "monetary", "tenure_days"]].join(rfm.scores)
+    customers["rfm_segment"] = rfm.segments
+    result.rfm_scoring, result.rfm_cut_offs = rfm.summary(), rfm.cut_offs
     customers["lifecycle_stage"] = lifecycle_stage(table)
     customers["macro_tier"] = macro_segments(customers["rfm_segment"])
 
@@ -295,7 +300,8 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     say("migration and drift")
     if able.loc[MIGRATION, "available"]:
         earlier = as_of - pd.Timedelta(days=settings["migration_days"])
-        result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of)
+        result.migration, result.size_alerts, result.drift = _migration(world, earlier, as_of, rfm.scoring, table,
+                                                                        rfm.segments)
 
     say("campaign effects")
     _campaign_step(world, result)
@@ -347,16 +353,25 @@ def _campaign_step(world: World, result: PipelineResult) -> None:
         result.skipped.append((CAMPAIGN, "no outcome columns named (outcomes = [...] in [campaign])"))
 
 
-def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp):
-    """RFM segments at two dates on the earlier date's score cut-offs, and drift of recency, frequency and value."""
-    ids = world.customers.loc[world.customers["signup_date"] <= later, "customer_id"]
+def _migration(world: World, earlier: pd.Timestamp, later: pd.Timestamp, scoring: Scoring, later_rfm: pd.DataFrame,
+               later_segments: pd.Series):
+    """RFM segments at two dates, each as the pipeline names them on its as-of day, and drift of recency, frequency and value.
+
+    One definition per date: the later date's segments are segments.csv's
+    (``later_segments``, from ``later_rfm``), and the earlier date's are what
+    a run as of that day gives (whole-history RFM of the customers signed up
+    by then, scored among themselves), with the scoring method chosen on the
+    later day so that both dates are scored alike. The drift report compares
+    distributions instead, so it counts frequency and value over the same
+    365-day window at both dates (whole-history totals grow with time).
+    """
+    signed_earlier = world.customers.loc[world.customers["signup_date"] < earlier.normalize() + pd.Timedelta(days=1),
+                                         "customer_id"]
+    before = segment_rfm(rfm_table(world.orders, signed_earlier, earlier), scoring).segments
+    matrix = transition_matrix(before, later_segments)
+    alerts = size_shift(before, later_segments)
+    ids = later_rfm.index
     both = {day: windowed_rfm(world.orders, ids, day, VALUE_WINDOW_DAYS) for day in (earlier, later)}
-    reference = both[earlier].loc[both[earlier]["recency_days"].notna(), ["recency_days", "frequency", "monetary"]]
-    named = {day: name_segments(rfm_scores(frame, reference=reference)) for day, frame in both.items()}
-    signed_earlier = world.customers.loc[world.customers["signup_date"] <= earlier, "customer_id"]
-    before = named[earlier].loc[signed_earlier]
-    matrix = transition_matrix(before, named[later])
-    alerts = size_shift(before, named[later])
     columns = ["recency_days", "frequency", "monetary"]  # frequency and value over the same window at both dates
     drift = drift_report(both[earlier].loc[signed_earlier, columns], both[later][columns])
     return matrix, alerts, drift
@@ -388,6 +403,7 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
     save(result.micro_segment_profiles, "micro_segment_profiles.csv")
     save(result.capabilities, "capabilities.csv")
     save(result.migration, "migration_rfm_segments.csv")
+    save(result.rfm_cut_offs, "rfm_cut_offs.csv")
     save(result.size_alerts, "segment_size_alerts.csv")
     save(result.drift, "drift.csv")
     if result.campaign_effects is not None:
@@ -406,6 +422,7 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
                "customers_with_returns_only": len(result.returns_only),
                "rows": report.summary().to_dict(orient="index"),
                "segments": customers["rfm_segment"].value_counts().sort_index().to_dict() if len(customers) else {},
+               "rfm_scoring": result.rfm_scoring,
                "micro_segments": int(customers["micro_segment"].nunique()) if len(customers) else 0,
                "churn_model": result.churn_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
@@ -536,6 +553,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(world.report)
     print(f"\n{result.headline()}; results in {args.out}")
+    if result.rfm_scoring:
+        print(f"RFM scoring: {result.rfm_scoring['why']}")
+        for name, why in result.rfm_scoring["empty_segments"].items():
+            print(f"  empty segment: {name} ({why})")
     for part, why in result.skipped:
         print(f"  skipped: {part} ({why})")
     return 0

@@ -45,6 +45,7 @@ from .sales import net_line_value, round_cents
 
 ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "quantity", "unit_price", "discount", "status")
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
+FREQUENCY_SCORINGS = ("quantiles", "repeat_quantiles")
 
 
 def as_of_day(as_of) -> pd.Timestamp:
@@ -210,8 +211,21 @@ def cut_scores(values: pd.Series, cuts: Sequence[float], higher_is_better: bool 
     return pd.Series(score, index=values.index).astype("Int64").where(values.notna())
 
 
+def _repeat_buyer_scores(frequency: pd.Series, bins: int, reference: pd.Series | None) -> pd.Series:
+    """F = 1 for at most one order; repeat buyers 2..bins by their quantiles (or the reference's repeat buyers')."""
+    repeat = frequency > 1
+    if reference is None:
+        among = quantile_scores(frequency.where(repeat), bins - 1)
+    else:
+        ref = reference[reference > 1]
+        among = (reference_scores(frequency.where(repeat), ref, bins - 1) if len(ref)
+                 else pd.Series(pd.NA, index=frequency.index, dtype="Int64"))
+    return (among + 1).where(repeat, 1).where(frequency.notna()).astype("Int64")
+
+
 def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[float]] | None = None,
-               scored: pd.Series | None = None, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+               scored: pd.Series | None = None, reference: pd.DataFrame | None = None,
+               frequency_scoring: str = "quantiles") -> pd.DataFrame:
     """R, F and M scores (higher = better) for customers with a purchase, by quantiles or by given cut points.
 
     ``cuts`` may give explicit cut points per column, e.g.
@@ -221,8 +235,16 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
     Series) may name the customers to score instead. ``reference`` (an RFM table of the
     scored customers at an earlier date) freezes the quantiles: scores then
     mean the same as at that date (:func:`reference_scores`).
+
+    ``frequency_scoring="repeat_quantiles"`` gives one-time buyers (and
+    buyers with no order in a value window) F = 1 and scores the repeat buyers
+    2..bins by quantiles among themselves: where half the buyers ordered once,
+    plain quantiles tie them all on F = 2 and F = 1 never occurs
+    (:func:`choose_scoring` picks between the two).
     """
     _require(rfm, RFM_COLUMNS, "rfm table")
+    if frequency_scoring not in FREQUENCY_SCORINGS:
+        raise ValueError(f"frequency_scoring must be one of {FREQUENCY_SCORINGS}, got {frequency_scoring!r}")
     cuts = dict(cuts or {})
     unknown = set(cuts) - set(RFM_COLUMNS)
     if unknown:
@@ -237,6 +259,8 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
         values = rfm[column].where(buyers)
         if column in cuts:
             out[letter] = cut_scores(values, cuts[column], better_high)
+        elif column == "frequency" and frequency_scoring == "repeat_quantiles":
+            out[letter] = _repeat_buyer_scores(values, bins, None if reference is None else reference[column])
         elif reference is not None:
             out[letter] = reference_scores(values, reference[column], bins, better_high)
         else:
@@ -245,6 +269,106 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5, cuts: Mapping[str, Sequence[flo
     # leaving FM = 3 nearly empty)
     out["FM"] = np.floor((out["F"] + out["M"]).astype("float64") / 2 + 0.5).astype("Int64")
     return out
+
+
+# --------------------------------------------------------------------------- which scoring fits the data
+SCORINGS = ("auto", "quantiles", "repeat_quantiles", "cuts")
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How the F score is made (``method``), the cut points when given, and why this method ran."""
+
+    method: str
+    why: str
+    frequency_cuts: tuple[float, ...] | None = None
+
+
+def choose_scoring(rfm: pd.DataFrame, scoring: str = "auto", frequency_cuts: Sequence[float] | None = None,
+                   bins: int = 5) -> Scoring:
+    """The frequency scoring for these customers, from the ``[segments]`` keys ``rfm_scoring`` and ``frequency_cuts``.
+
+    ``"quantiles"`` ranks every buyer (the lessons' scoring);
+    ``"repeat_quantiles"`` gives one-time buyers F = 1 and ranks repeat buyers
+    among themselves; ``"cuts"`` (or ``frequency_cuts`` alone) uses explicit cut
+    points, an order count equal to a cut going to the upper score
+    (``[2, 3, 5, 8]``: 1 order F = 1, 2 orders F = 2, 3-4 F = 3, 5-7 F = 4, 8+ F = 5).
+
+    ``"auto"`` (the default) uses quantiles unless the one-time buyers are
+    more than ``2 / bins`` of the buyers (40% with 5 scores). Why that line:
+    tied buyers share the mid-point of their ranks, so one-time buyers (the
+    lowest frequency) sit at percentile share / 2 and get F = 1 only while
+    that is at most 1 / bins; above it F = 1 never occurs and one-time
+    buyers lapsed for years land in "need attention" or "loyal" (CDNOW: 50%
+    once). Below it quantiles already work, so data like the kit's sample
+    (20% once) keeps the lessons' scores.
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, 90], "frequency": [1, 1, 1, 6], "monetary": [1.0, 2, 3, 4]})
+    >>> choose_scoring(rfm).method
+    'repeat_quantiles'
+    """
+    from .validation.report import MappingError  # the mapping's words; imported here to keep rfm free of a cycle
+    if scoring not in SCORINGS:
+        raise MappingError("segments", "rfm_scoring", f"unknown scoring {scoring!r}; choose one of "
+                           + ", ".join(repr(name) for name in SCORINGS)
+                           + ' (e.g. rfm_scoring = "repeat_quantiles" when many customers bought once)')
+    if frequency_cuts is not None:
+        if scoring in ("quantiles", "repeat_quantiles"):
+            raise MappingError("segments", "frequency_cuts", f'rfm_scoring = "{scoring}" and frequency_cuts both given; '
+                               'set either (frequency_cuts alone, or rfm_scoring = "cuts", scores by the cut points)')
+        if not isinstance(frequency_cuts, (list, tuple)):
+            raise MappingError("segments", "frequency_cuts", f"must be a list of {bins - 1} order counts, got "
+                               f"{frequency_cuts!r} (e.g. frequency_cuts = [2, 3, 5, 8])")
+        cuts = list(frequency_cuts)
+        if len(cuts) != bins - 1:
+            raise MappingError("segments", "frequency_cuts", f"{bins} F scores need {bins - 1} cut points, got "
+                               f"{len(cuts)}: {cuts} (e.g. frequency_cuts = [2, 3, 5, 8])")
+        try:
+            cut_scores(pd.Series([1.0]), cuts)
+        except (TypeError, ValueError) as error:
+            raise MappingError("segments", "frequency_cuts", f"{error} (e.g. frequency_cuts = [2, 3, 5, 8])") from None
+        return Scoring("cuts", f"frequency_cuts = {cuts} from the mapping", tuple(cuts))
+    if scoring == "cuts":
+        raise MappingError("segments", "frequency_cuts", 'rfm_scoring = "cuts" needs frequency_cuts, '
+                           f"{bins - 1} order counts (e.g. frequency_cuts = [2, 3, 5, 8])")
+    buyers = rfm["frequency"][rfm["recency_days"].notna()]
+    once = float((buyers <= 1).mean()) if len(buyers) else 0.0
+    seen = f"{once:.0%} of buyers ordered once"
+    if scoring != "auto":
+        return Scoring(scoring, f'rfm_scoring = "{scoring}" from the mapping ({seen})')
+    if once > 2 / bins:
+        return Scoring("repeat_quantiles", f"auto: {seen}, more than {2 / bins:.0%}, so quantiles would tie them "
+                       "all above F = 1; one-time buyers get F = 1 and repeat buyers are ranked among themselves")
+    return Scoring("quantiles", f"auto: {seen}, at most {2 / bins:.0%}, so quantiles over all buyers reach F = 1")
+
+
+def score_with(rfm: pd.DataFrame, scoring: Scoring, bins: int = 5, **options) -> pd.DataFrame:
+    """:func:`rfm_scores` by a :func:`choose_scoring` result (``options``: ``scored``, ``reference``).
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, 90], "frequency": [1, 1, 1, 6], "monetary": [1.0, 2, 3, 4]})
+    >>> score_with(rfm, choose_scoring(rfm))["F"].tolist()
+    [1, 1, 1, 3]
+    """
+    if scoring.method == "cuts":
+        return rfm_scores(rfm, bins, cuts={"frequency": scoring.frequency_cuts}, **options)
+    return rfm_scores(rfm, bins, frequency_scoring=scoring.method, **options)
+
+
+def score_ranges(rfm: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """The cut-offs that ran: per score letter (R, F, M) and score, the lowest and highest value and the customers.
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500], "frequency": [1, 1, 4], "monetary": [1.0, 2, 3]})
+    >>> score_ranges(rfm, rfm_scores(rfm, bins=2)).loc["F"].to_dict("index")
+    {1: {'from': 1.0, 'to': 1.0, 'customers': 2}, 2: {'from': 4.0, 'to': 4.0, 'customers': 1}}
+    """
+    parts = {}
+    for column, letter in (("recency_days", "R"), ("frequency", "F"), ("monetary", "M")):
+        frame = pd.DataFrame({"value": rfm[column], "score": scores[letter]}).dropna()
+        grouped = frame.groupby(frame["score"].astype(int))["value"]
+        parts[letter] = pd.DataFrame({"from": grouped.min().astype(float), "to": grouped.max().astype(float),
+                                      "customers": grouped.size()})
+    table = pd.concat(parts, names=["score of", "score"])
+    return table
 
 
 # --------------------------------------------------------------------------- named segments
@@ -274,6 +398,16 @@ RFM_SEGMENT_MAP: tuple[SegmentRule, ...] = (
     SegmentRule("lost", (1, 2), (1, 1), "long ago, once or for little"),
 )
 NO_PURCHASE = "no purchase"
+LAPSED_DAYS = 365  # one order, longer ago than this: dormant (see name_segments)
+LAPSED_SEGMENT = "lost"
+LAPSED_MAX_R = 2  # the highest R a lapsed customer is named with
+DORMANT_SEGMENTS = ("hibernating", "lost")
+
+
+def lapsed_one_timers(rfm: pd.DataFrame, lapsed_days: int = LAPSED_DAYS) -> pd.Series:
+    """True for buyers with at most one order whose last order is more than ``lapsed_days`` before the as-of day."""
+    _require(rfm, ("recency_days", "frequency"), "rfm table")
+    return (rfm["recency_days"] > lapsed_days) & (rfm["frequency"] <= 1)
 # the broad tiers of lesson 03, each a group of named segments ("no purchase" has no tier)
 MACRO_TIERS = {
     "top customers": ("champions", "loyal"),
@@ -304,8 +438,28 @@ def check_segment_map(segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP, bins
 
 
 def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP,
-                  bins: int = 5) -> pd.Series:
-    """The named segment of every customer; customers without scores are ``"no purchase"``."""
+                  bins: int = 5, rfm: pd.DataFrame | None = None, lapsed_days: int = LAPSED_DAYS) -> pd.Series:
+    """The named segment of every customer; customers without scores are ``"no purchase"``.
+
+    With ``rfm`` (the table the scores came from) the map gets two rules that
+    relative scores cannot express, whatever the scoring:
+
+    * a customer whose last order is more than ``lapsed_days`` ago is named
+      with R at most 2 ("at risk", "cannot lose them", "hibernating",
+      "lost"): where most customers are long gone, as in a closed cohort,
+      quantiles give 400 days R = 4 and call the customer "loyal";
+    * a customer who ordered once, more than ``lapsed_days`` ago, is dormant:
+      "hibernating" where the grid says so, else "lost" (a big single basket
+      gives FM = 4, which would say "cannot lose them" or "at risk").
+
+    Scores stay as computed; only the names follow the rules. On the kit's
+    sample every such customer already has R = 1 and a dormant name.
+
+    >>> scores = pd.DataFrame({"R": [1], "F": [1], "M": [5], "FM": [5]})
+    >>> rfm = pd.DataFrame({"recency_days": [400.0], "frequency": [1], "monetary": [900.0]})
+    >>> name_segments(scores).tolist(), name_segments(scores, rfm=rfm).tolist()
+    (['cannot lose them'], ['lost'])
+    """
     _require(scores, ("R", "FM"), "scores")
     check_segment_map(segment_map, bins)
     names = [rule.name for rule in segment_map]
@@ -315,9 +469,104 @@ def name_segments(scores: pd.DataFrame, segment_map: Sequence[SegmentRule] = RFM
     scored = scores["R"].notna() & scores["FM"].notna()
     r = scores["R"].fillna(1).astype(int).to_numpy()
     fm = scores["FM"].fillna(1).astype(int).to_numpy()
+    if rfm is not None:
+        lapsed = (rfm["recency_days"].reindex(scores.index) > lapsed_days).to_numpy()
+        r = np.where(lapsed, np.minimum(r, LAPSED_MAX_R), r)
     codes = np.where(scored.to_numpy(), lookup[r, fm], len(names))
+    if rfm is not None:
+        if LAPSED_SEGMENT not in names:
+            raise ValueError(f"the lapsed one-time buyer rule needs a segment named {LAPSED_SEGMENT!r} in the map")
+        dormant = [names.index(name) for name in DORMANT_SEGMENTS if name in names]
+        codes = np.where(lapsed_one_timers(rfm, lapsed_days).reindex(scores.index, fill_value=False).to_numpy()
+                         & scored.to_numpy() & ~np.isin(codes, dormant), names.index(LAPSED_SEGMENT), codes)
     return pd.Series(pd.Categorical.from_codes(codes, categories=names + [NO_PURCHASE]), index=scores.index,
                      name="rfm_segment")
+
+
+def empty_segments(scores: pd.DataFrame, segments: pd.Series, rfm: pd.DataFrame | None = None,
+                   segment_map: Sequence[SegmentRule] = RFM_SEGMENT_MAP, bins: int = 5,
+                   lapsed_days: int = LAPSED_DAYS) -> pd.DataFrame:
+    """The named segments with no customer, and why (a score that never occurs, a combination no one has, the lapsed rule).
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, 90], "frequency": [1, 1, 1, 6], "monetary": [1.0, 2, 3, 4]})
+    >>> scores = rfm_scores(rfm)
+    >>> empty_segments(scores, name_segments(scores, rfm=rfm), rfm).loc["lost", "why"][:41]
+    'F score 1 never occurs: 75% of buyers ord'
+    """
+    counts = segments.astype(str).value_counts()
+    scored = scores["R"].notna() & scores["FM"].notna()
+    r_seen, fm_seen = set(scores.loc[scored, "R"].astype(int)), set(scores.loc[scored, "FM"].astype(int))
+    f_low = int(scores.loc[scored, "F"].min()) if "F" in scores and scored.any() else None
+    plain = name_segments(scores, segment_map, bins).astype(str) if rfm is not None else None
+
+    def span(low: int, high: int) -> str:
+        return str(low) if low == high else f"{low} to {high}"
+
+    rows = []
+    for rule in segment_map:
+        if counts.get(rule.name, 0):
+            continue
+        r_range, fm_range = set(range(rule.recency[0], rule.recency[1] + 1)), set(range(rule.fm[0], rule.fm[1] + 1))
+        if plain is not None and (moved := int((plain == rule.name).sum())):
+            once = bool((rfm["frequency"].reindex(plain.index)[plain == rule.name] <= 1).all())
+            why = (f"its {moved:,} customer(s) by score all bought once, more than {lapsed_days} days ago: "
+                   f"they are in '{LAPSED_SEGMENT}' (a lapsed one-time buyer is dormant)" if once else
+                   f"its {moved:,} customer(s) by score all last ordered more than {lapsed_days} days ago: they are "
+                   f"named as lapsed (R at most {LAPSED_MAX_R}; one order: '{LAPSED_SEGMENT}')")
+        elif not r_range & r_seen:
+            why = f"R score {span(*rule.recency)} never occurs (R scores that occur: {sorted(r_seen)}; ties in recency)"
+        elif not fm_range & fm_seen:
+            why = f"FM score {span(*rule.fm)} never occurs (FM scores that occur: {sorted(fm_seen)})"
+            if f_low is not None and f_low > 1 and rfm is not None and min(fm_range) < min(fm_seen, default=1):
+                buyers = rfm["frequency"][rfm["recency_days"].notna()]
+                once = float((buyers <= 1).mean()) if len(buyers) else 0.0
+                why = (f"F score 1 never occurs: {once:.0%} of buyers ordered once and, tied, share F = {f_low}; "
+                       f'so FM {span(*rule.fm)} is out of reach (rfm_scoring = "repeat_quantiles" or frequency_cuts fixes it)')
+        else:
+            in_r = scores.loc[scored & scores["R"].isin(r_range), "FM"].astype(int)
+            in_fm = scores.loc[scored & scores["FM"].isin(fm_range), "R"].astype(int)
+            why = (f"no customer has both R {span(*rule.recency)} and FM {span(*rule.fm)}: the {len(in_r):,} with "
+                   f"R {span(*rule.recency)} have FM {span(in_r.min(), in_r.max())}, the {len(in_fm):,} with "
+                   f"FM {span(*rule.fm)} have R {span(in_fm.min(), in_fm.max())}")
+        rows.append((rule.name, 0, why))
+    return pd.DataFrame(rows, columns=["segment", "customers", "why"]).set_index("segment")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Scores, named segments, the scoring that ran with its cut-offs, and the empty segments with their reason."""
+
+    scores: pd.DataFrame
+    segments: pd.Series
+    scoring: Scoring
+    cut_offs: pd.DataFrame
+    empty: pd.DataFrame
+
+    def summary(self) -> dict:
+        """What a report says about the scoring: method, why, F score ranges (orders) and empty segments."""
+        f = self.cut_offs.loc["F"]
+        ranges = {str(score): (f"{row['from']:g}" if row["from"] == row["to"] else f"{row['from']:g} to {row['to']:g}")
+                  + (" order" if row["to"] == 1 else " orders") + f" ({int(row['customers']):,} customers)"
+                  for score, row in f.iterrows()}
+        return {"method": self.scoring.method, "why": self.scoring.why, "frequency_cuts": self.scoring.frequency_cuts,
+                "F_scores": ranges, "empty_segments": self.empty["why"].to_dict()}
+
+
+def segment_rfm(rfm: pd.DataFrame, scoring: str | Scoring = "auto", frequency_cuts: Sequence[float] | None = None,
+                bins: int = 5, lapsed_days: int = LAPSED_DAYS) -> Segmentation:
+    """Score an RFM table by the chosen scoring (:func:`choose_scoring`, or a :class:`Scoring` already chosen) and name
+    the segments with the lapsed one-time buyer rule; the template pipeline's one RFM step, at every date it scores.
+
+    >>> rfm = pd.DataFrame({"recency_days": [5.0, 50, 500, 90], "frequency": [1, 1, 1, 6], "monetary": [1.0, 2, 3, 4]})
+    >>> run = segment_rfm(rfm)
+    >>> run.scoring.method, run.segments.tolist()
+    ('repeat_quantiles', ['new customers', 'potential loyalists', 'hibernating', 'at risk'])
+    """
+    chosen = scoring if isinstance(scoring, Scoring) else choose_scoring(rfm, scoring, frequency_cuts, bins)
+    scores = score_with(rfm, chosen, bins)
+    segments = name_segments(scores, bins=bins, rfm=rfm, lapsed_days=lapsed_days)
+    return Segmentation(scores, segments, chosen, score_ranges(rfm, scores),
+                        empty_segments(scores, segments, rfm, bins=bins, lapsed_days=lapsed_days))
 
 
 def macro_segments(rfm_segments: pd.Series, tiers: Mapping[str, Sequence[str]] = MACRO_TIERS) -> pd.Series:

@@ -279,3 +279,133 @@ def test_the_sample_gives_the_same_money_whatever_the_order_of_its_rows():
     assert rfm_table(shuffled, world.customers, world.as_of).equals(rfm_table(world.orders, world.customers, world.as_of))
     assert category_shares(shuffled, world.products, world.customers["customer_id"], world.as_of).equals(
         category_shares(world.orders, world.products, world.customers["customer_id"], world.as_of))
+
+
+# --------------------------------------------------------------------------- scoring that fits a long tail of one-time buyers
+def long_tail_rfm(one_timers: int = 60, repeaters: int = 40, lapsed_share: float = 0.5) -> pd.DataFrame:
+    """An RFM table where most buyers ordered once (as on CDNOW): one-timers first, then repeat buyers."""
+    rng = np.random.default_rng(0)
+    n = one_timers + repeaters
+    frequency = np.r_[np.ones(one_timers, int), rng.integers(2, 12, repeaters)]
+    recency = rng.integers(0, 700, n).astype(float)
+    recency[: int(one_timers * lapsed_share)] = rng.integers(366, 700, int(one_timers * lapsed_share))
+    monetary = np.round(rng.gamma(2.0, 30.0, n) * frequency, 2)
+    return pd.DataFrame({"recency_days": recency, "frequency": frequency, "monetary": monetary,
+                         "tenure_days": recency + 10}, index=pd.Index(range(1, n + 1), name="customer_id"))
+
+
+def test_quantile_frequency_never_reaches_1_when_half_bought_once_but_repeat_quantiles_does():
+    rfm = long_tail_rfm()
+    assert rfm_scores(rfm)["F"].min() == 2                     # the tie of one-timers lifts them all to 2
+    scores = rfm_scores(rfm, frequency_scoring="repeat_quantiles")
+    once = rfm["frequency"] == 1
+    assert (scores.loc[once, "F"] == 1).all()
+    assert set(scores.loc[~once, "F"]) <= {2, 3, 4, 5} and scores.loc[~once, "F"].nunique() == 4
+    assert scores["R"].equals(rfm_scores(rfm)["R"]) and scores["M"].equals(rfm_scores(rfm)["M"])
+
+
+def test_repeat_quantiles_against_a_reference_keep_one_timers_at_1():
+    rfm = long_tail_rfm()
+    frozen = rfm_scores(rfm, frequency_scoring="repeat_quantiles", reference=rfm)
+    assert frozen["F"].equals(rfm_scores(rfm, frequency_scoring="repeat_quantiles")["F"])
+
+
+def test_an_unknown_frequency_scoring_is_refused():
+    with pytest.raises(ValueError, match="repeat_quantiles"):
+        rfm_scores(long_tail_rfm(), frequency_scoring="deciles")
+
+
+def test_auto_scoring_switches_to_repeat_buyers_only_when_one_timers_tie_above_f1_and_says_so():
+    from helpers.rfm import choose_scoring
+    long_tail = choose_scoring(long_tail_rfm(60, 40))                      # 60% bought once
+    assert long_tail.method == "repeat_quantiles" and "60% of buyers ordered once" in long_tail.why
+    few = choose_scoring(long_tail_rfm(20, 80))                            # 20% bought once: quantiles reach F = 1
+    assert few.method == "quantiles" and rfm_scores(long_tail_rfm(20, 80))["F"].min() == 1
+    assert "20% of buyers ordered once" in few.why
+    assert choose_scoring(long_tail_rfm(60, 40), "quantiles").method == "quantiles"
+
+
+def test_explicit_frequency_cuts_from_the_mapping():
+    from helpers.rfm import choose_scoring, score_with
+    rfm = long_tail_rfm()
+    scoring = choose_scoring(rfm, frequency_cuts=[2, 3, 5, 8])
+    assert scoring.method == "cuts" and scoring.frequency_cuts == (2, 3, 5, 8)
+    scores = score_with(rfm, scoring)
+    assert scores["F"].equals(cut_scores(rfm["frequency"], [2, 3, 5, 8]))
+    assert (scores.loc[rfm["frequency"] == 1, "F"] == 1).all()
+
+
+@pytest.mark.parametrize("settings, key, words", [
+    ({"scoring": "deciles"}, "rfm_scoring", "choose one of 'auto', 'quantiles', 'repeat_quantiles', 'cuts'"),
+    ({"scoring": "cuts"}, "frequency_cuts", "rfm_scoring = \"cuts\" needs frequency_cuts"),
+    ({"frequency_cuts": [2, 4]}, "frequency_cuts", "4 cut points"),
+    ({"frequency_cuts": [4, 2, 8, 16]}, "frequency_cuts", "strictly increasing"),
+    ({"frequency_cuts": ["2", 4, 8, 16]}, "frequency_cuts", "numbers"),
+    ({"scoring": "quantiles", "frequency_cuts": [2, 4, 8, 16]}, "frequency_cuts", "either"),
+    ({"frequency_cuts": "2, 4, 8, 16"}, "frequency_cuts", "must be a list of 4 order counts"),
+])
+def test_a_wrong_scoring_setting_is_a_mapping_error_naming_the_key_and_the_fix(settings, key, words):
+    from helpers.rfm import choose_scoring
+    from helpers.validation import MappingError
+    with pytest.raises(MappingError, match=f"'{key}'") as caught:
+        choose_scoring(long_tail_rfm(), **settings)
+    assert words in str(caught.value) and caught.value.section == "segments"
+
+
+def test_score_ranges_say_which_values_each_score_covers():
+    from helpers.rfm import score_ranges
+    rfm = long_tail_rfm()
+    scores = rfm_scores(rfm, frequency_scoring="repeat_quantiles")
+    ranges = score_ranges(rfm, scores)
+    f = ranges.loc["F"]
+    assert f.loc[1, "from"] == 1 and f.loc[1, "to"] == 1 and f.loc[1, "customers"] == 60
+    assert f["customers"].sum() == len(rfm)
+    assert f.loc[2, "from"] == rfm.loc[scores["F"] == 2, "frequency"].min()
+
+
+def test_a_lapsed_one_time_buyer_is_never_loyal_champion_or_cannot_lose_them():
+    rfm = pd.DataFrame({"recency_days": [400.0, 400.0, 400.0, 400.0, 10.0, 400.0],
+                        "frequency": [1, 1, 1, 1, 1, 3], "monetary": [900.0] * 6, "tenure_days": [400.0] * 6})
+    scores = pd.DataFrame({"R": [1, 3, 5, 2, 5, 1], "F": [1] * 6, "M": [5] * 6, "FM": [5, 4, 5, 2, 5, 5]},
+                          index=rfm.index).astype("Int64")
+    plain = name_segments(scores).tolist()
+    assert plain == ["cannot lose them", "loyal", "champions", "hibernating", "champions", "cannot lose them"]
+    guarded = name_segments(scores, rfm=rfm).tolist()
+    # once, more than 365 days ago: dormant. Hibernating stays; a recent one-timer and a lapsed repeat buyer keep theirs
+    assert guarded == ["lost", "lost", "lost", "hibernating", "champions", "cannot lose them"]
+
+
+def test_empty_segments_are_listed_with_the_reason():
+    from helpers.rfm import empty_segments
+    rfm = long_tail_rfm()
+    scores = rfm_scores(rfm)
+    segments = name_segments(scores, rfm=rfm)
+    empty = empty_segments(scores, segments, rfm)
+    counts = segments.value_counts()
+    assert set(empty.index) == {name for name in counts.index if counts[name] == 0 and name != NO_PURCHASE}
+    # FM = 1 needs F = 1: every FM-1 segment is out of reach, lost included (lapsed one-timers are hibernating)
+    for name in ("new customers", "promising", "about to sleep", "lost"):
+        assert empty.loc[name, "why"].startswith("F score 1 never occurs: 60% of buyers ordered once")
+    assert (empty["customers"] == 0).all()
+    repeat = rfm_scores(rfm, frequency_scoring="repeat_quantiles")
+    named = name_segments(repeat, rfm=rfm)
+    assert "F score 1 never occurs" not in " ".join(empty_segments(repeat, named, rfm)["why"])
+
+
+def test_an_empty_segment_whose_customers_the_lapsed_rule_moved_says_so():
+    from helpers.rfm import empty_segments
+    rfm = pd.DataFrame({"recency_days": [400.0, 10.0], "frequency": [1, 4], "monetary": [900.0, 50.0],
+                        "tenure_days": [400.0, 500.0]})
+    scores = pd.DataFrame({"R": [1, 5], "F": [1, 5], "M": [5, 1], "FM": [5, 3]}, index=rfm.index).astype("Int64")
+    empty = empty_segments(scores, name_segments(scores, rfm=rfm), rfm)
+    assert "bought once, more than 365 days ago" in empty.loc["cannot lose them", "why"]
+
+
+def test_a_customer_unseen_for_over_a_year_is_named_as_lapsed_whatever_the_recency_quantile():
+    # where most customers are long gone (CDNOW), R 3-4 can mean 400 days: such a buyer is not "loyal"
+    rfm = pd.DataFrame({"recency_days": [400.0, 400.0, 400.0, 200.0], "frequency": [5, 3, 2, 5],
+                        "monetary": [900.0] * 4, "tenure_days": [500.0] * 4})
+    scores = pd.DataFrame({"R": [4, 3, 5, 4], "F": [5, 3, 2, 5], "M": [5, 3, 1, 5], "FM": [5, 3, 2, 5]},
+                          index=rfm.index).astype("Int64")
+    assert name_segments(scores).tolist() == ["loyal", "need attention", "potential loyalists", "loyal"]
+    assert name_segments(scores, rfm=rfm).tolist() == ["at risk", "hibernating", "hibernating", "loyal"]

@@ -70,7 +70,7 @@ SETTINGS = {  # keys of a section that are not column roles
     "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "min_effect", "decimal", "separator",
                  "encoding", "missing_ids"},
     "data": {"as_of", "currency", "bad_row_limit"},
-    "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "random_state"},
+    "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "random_state", "rfm_scoring", "frequency_cuts"},
     "audiences": {"segments", "scheme", "channel", "offer", "message", "min_audience", "control_share", "salt_env"},
 }
 OPTIONAL_TABLES = ("customers", "products", "events", "campaign")
