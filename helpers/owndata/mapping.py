@@ -62,12 +62,12 @@ ROLES = {  # table -> (required roles, optional roles)
     "campaign": (("arm",), ("customer_id",)),
 }
 SETTINGS = {  # keys of a section that are not column roles
-    "orders": {"file", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes", "status_values",
+    "orders": {"file", "format", "sheet", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes", "status_values",
                "separator", "encoding", "missing_ids"},
-    "customers": {"file", "date_format", "decimal", "separator", "encoding", "missing_ids"},
-    "products": {"file", "decimal", "separator", "encoding"},
-    "events": {"file", "date_format", "separator", "encoding", "missing_ids"},
-    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "decimal", "separator", "encoding",
+    "customers": {"file", "format", "sheet", "date_format", "decimal", "separator", "encoding", "missing_ids"},
+    "products": {"file", "format", "sheet", "decimal", "separator", "encoding"},
+    "events": {"file", "format", "sheet", "date_format", "separator", "encoding", "missing_ids"},
+    "campaign": {"file", "format", "sheet", "control_arm", "treatment_arms", "outcomes", "features", "decimal", "separator", "encoding",
                  "missing_ids"},
     "data": {"as_of", "currency", "bad_row_limit"},
     "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "random_state"},

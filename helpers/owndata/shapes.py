@@ -31,28 +31,187 @@ from .mapping import NON_PRODUCT_CODES, STATUSES, _close, resolve_columns
 
 
 # --------------------------------------------------------------------------- files
-def _read_csv(spec: dict, table: str) -> pd.DataFrame:
+# Formats by file extension (a mapping's ``format = "..."`` overrides it); anything else is read as text (CSV).
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".gz": "csv", ".zip": "csv", ".parquet": "parquet",
+           ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel"}
+# The first bytes of a binary file that is not text, whatever its name says.
+MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "excel"}
+SEPARATORS = {",": ",", ";": ";", "\t": "\t", "|": "|"}
+WHITESPACE = r"\s+"
+SAMPLE_LINES = 50  # lines looked at to tell the separator
+
+
+def file_format(spec: dict, table: str) -> str:
+    """The format a section's file is read in: the mapping's ``format``, else the file's extension (else CSV).
+
+    >>> file_format({"file": "orders.parquet"}, "orders"), file_format({"file": "x.dat", "format": "excel"}, "orders")
+    ('parquet', 'excel')
+    """
+    chosen = spec.get("format")
+    if chosen is not None:
+        if chosen not in ("csv", "parquet", "excel"):
+            raise MappingError(table, "format", f"format = {chosen!r}: choose \"csv\", \"parquet\" or \"excel\" "
+                               "(or leave it out: the file's extension decides)")
+        return chosen
+    return FORMATS.get(Path(spec["file"]).suffix.lower(), "csv")
+
+
+def read_table_file(spec: dict, table: str) -> pd.DataFrame:
+    """A section's file (CSV, Parquet or Excel) as text: every cell a string as written, an empty cell NaN.
+
+    Parquet and Excel cells come out as the CSV path would read them (whole
+    numbers without ``.0``, timestamps as ``2010-12-01 08:26:00``), so the one
+    :class:`~helpers.validation.values.ValueParser` reads every format the
+    same way. A CSV's separator is detected when the mapping does not set one.
+    Every way a file can fail to read raises a :class:`DataContractError`
+    naming the file.
+
+    Example::
+
+        raw = read_table_file({"file": "datasets/real/online_retail.parquet"}, "orders")
+        raw.loc[0, "CustomerID"], raw.loc[0, "InvoiceDate"]      # ('17850', '2010-12-01 08:26:00')
+    """
     path = Path(spec["file"])
     if not path.exists():
         raise MappingError(table, "file", f"no file at {path}")
+    if path.is_dir():
+        raise MappingError(table, "file", f"{path} is a folder; file = \"...\" must name a file in it")
+    if path.stat().st_size == 0:
+        raise DataContractError(table, None, f"{path.name} is empty (0 bytes): export the table again, or point "
+                                f"file = \"...\" in [{table}] at the right file")
+    kind = file_format(spec, table)
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    actual = next((name for magic, name in MAGIC.items() if head.startswith(magic)), None)
+    if kind == "csv" and actual and path.suffix.lower() != ".zip":
+        what = "a Parquet file" if actual == "parquet" else "an Excel workbook (.xlsx)"
+        said = f"format = {spec['format']!r}" if "format" in spec else f"its name ({path.name})"
+        raise MappingError(table, "format", f"{path.name} is {what} (its first bytes say so), but {said} has it read "
+                           f"as CSV text: set format = \"{actual}\" in [{table}] (or give the file its "
+                           f"{'.parquet' if actual == 'parquet' else '.xlsx'} extension)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=spec.get("separator", ","),
-                            encoding=spec.get("encoding", "utf-8"))
+        if kind == "parquet":
+            frame = _as_text(pd.read_parquet(path))
+        elif kind == "excel":
+            frame = _as_text(pd.read_excel(path, sheet_name=spec.get("sheet", 0)))
+        else:
+            frame = _read_text(path, head, spec, table)
+    except DataContractError:
+        raise
     except UnicodeDecodeError:
-        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an older "
-                           f"system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
+        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an "
+                           f"older system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
+    except ImportError as error:
+        raise DataContractError(table, None, f"reading {path.name} as {kind} needs a package that is not "
+                                f"installed ({error}): pip install -r requirements.txt") from None
+    except Exception as error:  # pandas ParserError, pyarrow, zipfile, openpyxl, OS errors: all about this file
+        raise DataContractError(table, None, f"{path.name} could not be read as {kind} "
+                                f"({type(error).__name__}: {str(error).strip()[:300]}); check format, separator "
+                                f"and encoding in [{table}]") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise DataContractError(table, None, f"{path.name} has no data rows")
+        raise DataContractError(table, None, f"{path.name} has no data rows (only a header: {list(frame.columns)})")
+    return frame
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed frame (Parquet, Excel) as the text a CSV export would hold."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        present = values.notna()
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+            if (values.dropna().dt.normalize() == values.dropna()).all():  # dates only: no midnight times
+                text = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            text = values.astype("Int64").astype(str)  # 17850.0 (an id that had gaps) is written 17850
+        elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            text = values.astype(str)
+        else:
+            text = values.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v), na_action="ignore")
+        text = text.astype(object).where(present)
+        out[column] = text.where(text.str.strip().ne("") if len(text) else text.notna())
+    return out
+
+
+def _read_text(path: Path, head: bytes, spec: dict, table: str) -> pd.DataFrame:
+    encoding = spec.get("encoding", "utf-8")
+    if path.suffix.lower() not in (".gz", ".zip") and b"\x00" in head[:4096] and not encoding.lower().startswith("utf-16"):
+        raise DataContractError(table, None, f"{path.name} is a binary file, not text (CSV): is file = \"...\" "
+                                f"in [{table}] the right file? Parquet and Excel files are read with "
+                                "format = \"parquet\" / \"excel\"")
+    separator = spec.get("separator")
+    if separator in (" ", "whitespace"):
+        separator = WHITESPACE
+    elif separator is None:
+        separator = detect_separator(_sample(path, head, encoding), path.name, table)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=separator, encoding=encoding,
+                        engine="c" if separator == WHITESPACE or len(separator) == 1 else "python")
     if frame.shape[1] == 1 and (found := [sep for sep in (";", "\t", "|") if sep in frame.columns[0]]):
         raise MappingError(table, "separator", f"{path.name} was read as one column {frame.columns[0]!r}: "
                            f"set separator = {found[0]!r} in [{table}]")
     return frame
 
 
+def _sample(path: Path, head: bytes, encoding: str) -> list[str]:
+    """The first lines of a text file (decompressed if need be)."""
+    if path.suffix.lower() in (".gz", ".zip"):
+        import gzip
+        import zipfile
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(65536)
+        else:
+            with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as handle:
+                head = handle.read(65536)
+    text = head.decode(encoding)  # a wrong encoding fails here, with the file's name
+    lines = text.splitlines()
+    if len(head) == 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    return [line for line in lines if line.strip()][:SAMPLE_LINES]
+
+
+def detect_separator(lines: list[str], name: str = "the file", table: str = "orders") -> str:
+    """The separator that splits every one of the first lines into the same number (2 or more) of columns.
+
+    One of ``,`` ``;`` tab ``|``; else runs of whitespace (``r"\\s+"``); a
+    one-column file reads with ``,``. Two that fit raise a
+    :class:`MappingError` naming both.
+
+    >>> detect_separator(["id;price", "1;2,55", "2;3,10"])
+    ';'
+    >>> detect_separator([" customer_id  date", " 00001 19970101"])
+    '\\\\s+'
+    """
+    import csv
+    fits = []
+    for sep in SEPARATORS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        if len(counts) == 1 and counts.pop() >= 2:
+            fits.append(sep)
+    if len(fits) == 1:
+        return fits[0]
+    shown = {",": "','", ";": "';'", "\t": "tab ('\\t')", "|": "'|'"}
+    if len(fits) > 1:
+        raise MappingError(table, "separator", f"{name} could be split by {' or '.join(shown[s] for s in fits)} "
+                           f"(each gives the same number of columns on every one of the first lines): set "
+                           f"separator = {fits[0]!r} (or another) in [{table}]")
+    words = {len(line.split()) for line in lines}
+    if len(words) == 1 and words.pop() >= 2:
+        return WHITESPACE
+    header = lines[0] if lines else ""
+    if all(sep not in header for sep in SEPARATORS) and len(header.split()) <= 1:
+        return ","  # one column
+    raise MappingError(table, "separator", f"could not tell the separator of {name}: none of ',' ';' tab '|' or "
+                       f"spaces splits its first lines into the same number of columns (first line: {header[:120]!r}); "
+                       f"set separator = \"...\" in [{table}] (\" \" for columns lined up with spaces)")
+
+
 def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None):
     """The file of a section read as text, the column of each role, the notes so far, and a parser for it
     (with the ledger of the section's table)."""
-    raw = _read_csv(spec, section)
+    raw = read_table_file(spec, section)
     roles, notes = resolve_columns(section, spec, raw.columns, table)
     return raw, roles, notes, ValueParser(section, raw, Ledger(section, raw), bad_row_limit, hints=True)
 
