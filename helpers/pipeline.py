@@ -356,6 +356,35 @@ def write_report(world: World, folder: str | Path) -> list[Path]:
     return written
 
 
+def write_failure(error: DataContractError, folder: str | Path) -> list[Path]:
+    """When reading stops: validation_report.txt saying what stopped the run (table, column, problem) with the
+    books as far as they got, their excluded rows, and rejected_rows.csv with the rows at fault.
+
+    Example::
+
+        try:
+            load_own_data("my_mapping.toml")
+        except DataContractError as error:
+            write_failure(error, "output/run")     # validation_report.txt, rejected_rows.csv
+    """
+    from .validation.report import ValidationReport
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = error.report or ValidationReport()
+    report.stopped = (error.table, error.column, error.problem)
+    written = write_report(World(customers=None, products=None, orders=None, events=None, campaign=None,
+                                  report=report), folder)
+    if error.examples is not None and len(error.examples):
+        rows = error.examples
+        rejected = pd.DataFrame({"table": error.table, "column": error.column or "", "row": rows.index,
+                                 "value": rows.astype(str).to_numpy(), "problem": error.problem})
+        if pd.api.types.is_integer_dtype(rows.index):
+            rejected.insert(3, "csv_line", rows.index + 2)
+        rejected.to_csv(folder / "rejected_rows.csv", index=False)
+        written.append(folder / "rejected_rows.csv")
+    return written
+
+
 def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 
@@ -401,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         (Path(args.out) / "run_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     except (DataContractError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, DataContractError):
+            written = write_failure(error, args.out)
+            print(f"(the validation report and the rows at fault: {', '.join(p.name for p in written)} in {args.out})",
+                  file=sys.stderr)
         return 2
     print(world.report)
     print(f"\n{len(result.customers):,} customers as of {world.as_of.date()}; results in {args.out}")

@@ -103,3 +103,59 @@ def test_online_retail_parquet_reads_as_text_without_float_ids():
         "17850", "2010-12-01 08:26:00", "6", "2.55"]
     assert not raw["CustomerID"].str.endswith(".0", na=False).any()
     assert raw["CustomerID"].isna().sum() == 135_080 and raw["Description"].isna().sum() == 1_454
+
+
+# --------------------------------------------------------------------------- every failure a message, exit 2
+def run_bad(tmp_path, capsys, text: str | bytes, name: str = "orders.csv", **settings) -> tuple[str, Path]:
+    """main() on a mapping whose orders file holds ``text``: exit 2, the message, the report written anyway."""
+    from helpers.pipeline import main
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    lines = "\n".join(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"'
+                      for key, value in settings.items())
+    mapping = tmp_path / "mapping.toml"
+    data = 'currency = "GBP"\n' if "currency" not in settings else ""
+    mapping.write_text(f'[data]\n{data}\n[orders]\nfile = "{name}"\nshape = "invoice_lines"\n{lines}\n')
+    out = tmp_path / "out"
+    code = main([str(mapping), "--out", str(out), "--quiet"])
+    message = capsys.readouterr().err
+    assert code == 2, message
+    assert "Traceback" not in message
+    report = (out / "validation_report.txt").read_text()
+    assert "THE RUN STOPPED" in report and "table:   orders" in report
+    return message, out
+
+
+def test_an_empty_file(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, b"")
+    assert "orders.csv is empty (0 bytes)" in message
+
+
+def test_a_header_only_file(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES.splitlines()[0] + "\n")
+    assert "orders.csv has no data rows (only a header" in message
+
+
+def test_an_unknown_separator(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES.replace(",", "~"))
+    assert "could not tell the separator of orders.csv" in message and 'set separator = "..."' in message
+
+
+def test_a_wrong_encoding(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES.replace("WHITE METAL", "CAFÉ").encode("latin-1"))
+    assert 'orders.csv is not UTF-8' in message and 'encoding = "latin-1"' in message
+
+
+def test_parquet_given_as_csv(tmp_path, capsys):
+    import io
+    buffer = io.BytesIO()
+    typed_lines().to_parquet(buffer)
+    message, out = run_bad(tmp_path, capsys, buffer.getvalue())
+    assert "orders.csv is a Parquet file" in message and 'set format = "parquet"' in message
+    assert "UTF-8" not in message
+
+
+def test_a_file_pandas_cannot_parse_names_the_file(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES + "536381,1,TOO,MANY,FIELDS,1,2010-12-02 09:41:00,1,1,UK\n",
+                           separator=",")
+    assert "orders.csv could not be read as csv" in message

@@ -201,8 +201,8 @@ def detect_separator(lines: list[str], name: str = "the file", table: str = "ord
     if len(words) == 1 and words.pop() >= 2:
         return WHITESPACE
     header = lines[0] if lines else ""
-    if all(sep not in header for sep in SEPARATORS) and len(header.split()) <= 1:
-        return ","  # one column
+    if re.fullmatch(r'"?[\w\- ]*"?', header.strip()):
+        return ","  # one column, named like a column: the roles' check says what is missing
     raise MappingError(table, "separator", f"could not tell the separator of {name}: none of ',' ';' tab '|' or "
                        f"spaces splits its first lines into the same number of columns (first line: {header[:120]!r}); "
                        f"set separator = \"...\" in [{table}] (\" \" for columns lined up with spaces)")
