@@ -106,21 +106,33 @@ def test_online_retail_parquet_reads_as_text_without_float_ids():
 
 
 # --------------------------------------------------------------------------- every failure a message, exit 2
-def run_bad(tmp_path, capsys, text: str | bytes, name: str = "orders.csv", **settings) -> tuple[str, Path]:
-    """main() on a mapping whose orders file holds ``text``: exit 2, the message, the report written anyway."""
+def toml(section: str, values: dict) -> str:
+    import json
+    return f"[{section}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+
+
+def run_main(tmp_path, capsys, text: str | bytes, name: str = "orders.csv", data: dict | None = None,
+             **settings) -> tuple[int, str, Path]:
+    """main() on a mapping whose orders file holds ``text``: exit code, what it printed, the output folder."""
     from helpers.pipeline import main
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    lines = "\n".join(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"'
-                      for key, value in settings.items())
     mapping = tmp_path / "mapping.toml"
-    data = 'currency = "GBP"\n' if "currency" not in settings else ""
-    mapping.write_text(f'[data]\n{data}\n[orders]\nfile = "{name}"\nshape = "invoice_lines"\n{lines}\n')
+    mapping.write_text(toml("data", {"currency": "GBP", **(data or {})})
+                       + toml("orders", {"file": name, "shape": "invoice_lines", **settings}))
     out = tmp_path / "out"
     code = main([str(mapping), "--out", str(out), "--quiet"])
-    message = capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.err
+    assert (out / "validation_report.txt").exists()
+    return code, printed.out + printed.err, out
+
+
+def run_bad(tmp_path, capsys, text: str | bytes, name: str = "orders.csv", data: dict | None = None,
+            **settings) -> tuple[str, Path]:
+    """main() on a bad file: exit 2, the message, and the report saying what stopped the run written anyway."""
+    code, message, out = run_main(tmp_path, capsys, text, name, data, **settings)
     assert code == 2, message
-    assert "Traceback" not in message
     report = (out / "validation_report.txt").read_text()
     assert "THE RUN STOPPED" in report and "table:   orders" in report
     return message, out
@@ -159,3 +171,111 @@ def test_a_file_pandas_cannot_parse_names_the_file(tmp_path, capsys):
     message, out = run_bad(tmp_path, capsys, LINES + "536381,1,TOO,MANY,FIELDS,1,2010-12-02 09:41:00,1,1,UK\n",
                            separator=",")
     assert "orders.csv could not be read as csv" in message
+
+
+def test_a_repeated_header_line_is_excluded_as_such(tmp_path, capsys):
+    header = LINES.splitlines()[0]
+    code, printed, out = run_main(tmp_path, capsys, LINES + header + "\n" + LINES.split("\n", 1)[1].replace("5363", "5364"))
+    assert code == 0, printed
+    excluded = pd.read_csv(out / "excluded_orders.csv", dtype=str)
+    again = excluded[excluded["reason"].str.startswith("a repeated header line")]
+    assert again["csv_line"].tolist() == ["7"] and again["InvoiceNo"].tolist() == ["InvoiceNo"]
+    report = (out / "validation_report.txt").read_text()
+    assert "excluded 1 row(s): a repeated header line" in report and "unreadable dates" not in report
+
+
+def test_the_declared_currency_symbol_is_removed_and_reported(tmp_path, capsys):
+    code, printed, out = run_main(tmp_path, capsys, LINES.replace(",2.55,", ",£2.55,").replace(",3.39,", ", £3.39,"))
+    assert code == 0, printed
+    report = (out / "validation_report.txt").read_text()
+    assert "repaired 2 row(s): UnitPrice: currency symbol '£' removed (GBP, the declared currency)" in report
+
+
+def test_a_decimal_comma_amount_with_the_euro_sign(tmp_path, capsys):
+    text = LINES.replace(",", ";").replace(";2.55;", ";2,55 €;").replace(".", ",")
+    code, printed, out = run_main(tmp_path, capsys, text, data={"currency": "EUR"}, decimal=",")
+    assert code == 0, printed
+    assert "UnitPrice: currency symbol '€' removed" in (out / "validation_report.txt").read_text()
+
+
+def test_another_currency_symbol_is_refused_by_name(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES.replace(",2.55,", ",$3,"))
+    assert "currency symbol(s) '$' but [data] currency is 'GBP' (symbol '£')" in message
+    assert "decimal" not in message
+    rejected = pd.read_csv(out / "rejected_rows.csv", dtype=str)
+    assert rejected[["column", "csv_line", "value"]].values.tolist() == [["UnitPrice", "2", "$3"]]
+
+
+def test_ambiguous_dates_are_refused_with_both_readings(tmp_path, capsys):
+    text = LINES.replace("2010-12-01 08:26:00", "01/02/2011 08:26").replace("2010-12-01 08:28:00", "01/02/2011 08:28")
+    text = text.replace("2010-12-01 09:41:00", "03/02/2011 09:41").replace("2010-12-02 09:41:00", "04/02/2011 09:41")
+    message, out = run_bad(tmp_path, capsys, text)
+    assert "01/02/2011 08:26 could be 2 Jan (%m/%d/%Y %H:%M) or 1 Feb (%d/%m/%Y %H:%M)" in message
+    assert "date_format" in message
+
+
+def test_date_format_mixed_never_reaches_pandas_guessing(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES, date_format="mixed")
+    assert 'date_format = "mixed" would let pandas guess each date on its own' in message
+
+
+def test_mixed_date_formats_in_one_column_are_named(tmp_path, capsys):
+    text = LINES.replace("2010-12-01 08:26:00", "01.12.2010").replace("2010-12-01 08:28:00", "01.12.2010")
+    message, out = run_bad(tmp_path, capsys, text)
+    assert ("the column mixes formats (share of its distinct values): 67% read as 'ISO8601', 33% read as '%d.%m.%Y'"
+            in message)
+
+
+def test_lines_after_the_as_of_date_are_excluded_and_reported(tmp_path, capsys):
+    code, printed, out = run_main(tmp_path, capsys, LINES, data={"as_of": "2010-12-01"})
+    assert code == 0, printed
+    excluded = pd.read_csv(out / "excluded_orders.csv", dtype=str)
+    assert excluded.loc[excluded["reason"] == "dated after the as-of date 2010-12-01", "csv_line"].tolist() == ["6"]
+
+
+def many_lines(n: int = 200) -> str:
+    rows = [f"5{i:05d},2{i % 7:04d},ITEM {i % 7},{1 + i % 12},2010-12-{1 + i % 20:02d} 10:00:00,1.25,{12000 + i % 40},UK"
+            for i in range(n)]
+    return LINES.splitlines()[0] + "\n" + "\n".join(rows) + "\n"
+
+
+def test_quantities_far_outside_the_rest_are_noted_with_their_rows_and_kept(tmp_path, capsys):
+    text = many_lines() + "581483,23843,PAPER CRAFT LITTLE BIRDIE,80995,2010-12-09 09:15:00,2.08,16446,UK\n"
+    code, printed, out = run_main(tmp_path, capsys, text)
+    assert code == 0, printed
+    report = (out / "validation_report.txt").read_text()
+    assert "1 line(s) with a Quantity far outside the rest (above 1,200" in report
+    assert "order 581483 80,995 (line 202)" in report
+    assert "excluded" in report and not (out / "excluded_orders.csv").exists()   # nothing left out
+
+
+def test_an_entirely_blank_column_is_named(tmp_path, capsys):
+    text = "\n".join(line + ("," if i else ",Notes") for i, line in enumerate(LINES.splitlines())) + "\n"
+    code, printed, out = run_main(tmp_path, capsys, text)
+    assert code == 0, printed
+    assert "note: orders: column 'Notes' is empty on every row" in (out / "validation_report.txt").read_text()
+
+
+def test_a_role_of_another_shape_says_which_shape_has_it(tmp_path, capsys):
+    message, out = run_bad(tmp_path, capsys, LINES, status="Status")
+    assert ('status is a role of shape = "order_lines", and this mapping\'s shape is "invoice_lines" '
+            '(invoice_lines marks cancellations by an invoice number starting with cancelled_prefix') in message
+
+
+def test_negative_lines_counted_as_returns_are_the_kept_ones(tmp_path, capsys):
+    text = LINES + ("536390,22633,HAND WARMER UNION JACK,-2,2010-12-02 10:00:00,1.85,,United Kingdom\n"
+                    "536391,22633,HAND WARMER UNION JACK,-3,2010-12-02 10:00:00,1.85,14527,United Kingdom\n")
+    code, printed, out = run_main(tmp_path, capsys, text)
+    assert code == 0, printed
+    assert "1 line(s) with a negative quantity on an invoice without the 'C' prefix are counted as returns" in (
+        out / "validation_report.txt").read_text()
+
+
+def test_online_retail_outliers_and_returns_notes():
+    world = load_own_data({"data": {"currency": "GBP"},
+                           "orders": {"file": str(REAL / "online_retail.parquet"), "shape": "invoice_lines"}})
+    notes = " ".join(world.report.notes)
+    assert "5 line(s) with a Quantity far outside the rest (above 10,000" in notes
+    assert "order 581483 80,995" in notes and "order C541433 -74,215" in notes
+    assert "counted as returns" not in notes.replace("(negative quantity) so that", "")  # all 1,336 lack an id
+    assert len(world.orders) > 0

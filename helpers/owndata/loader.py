@@ -92,6 +92,12 @@ def _load(mapping, as_of, report: ValidationReport, readers: dict) -> World:
     if "products" in tables:
         _exclude_unjoined(readers["orders"], orders["product_id"], set(tables["products"]["product_id"].dropna()),
                           "product id", "products", mapping["orders"].get("product_id", "product_id"))
+    if "plain_negative" in orders.attrs:
+        negative, prefix = orders.attrs["plain_negative"]
+        kept = int((negative & ~readers["orders"].ledger.excluded_so_far()).sum())
+        if kept:
+            notes.append(f"orders: {kept:,} line(s) with a negative quantity on an invoice without the '{prefix}' "
+                         "prefix are counted as returns")
     clean = {table: _close(readers[table], frame, report)
              for table, frame in sorted({"orders": orders, **tables}.items(), key=lambda t: TABLES.index(t[0]))}
     if clean["orders"].empty:

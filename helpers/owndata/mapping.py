@@ -74,6 +74,17 @@ SETTINGS = {  # keys of a section that are not column roles
     "audiences": {"segments", "scheme", "channel", "offer", "message", "min_audience", "control_share", "salt_env"},
 }
 OPTIONAL_TABLES = ("customers", "products", "events", "campaign")
+# what a shape does instead of a role it lacks (said when a mapping sets that role)
+SHAPE_INSTEAD = {
+    ("invoice_lines", "status"): " (invoice_lines marks cancellations by an invoice number starting with "
+                                 "cancelled_prefix, \"C\" by default, instead of a status column)",
+    ("transactions", "status"): " (a transaction log marks a refund by a negative amount)",
+    ("invoice_lines", "amount"): " (invoice_lines computes each line's value as quantity x unit_price)",
+    ("order_lines", "amount"): " (order_lines computes each line's value as quantity x unit_price)",
+}
+for _shape in ("transactions",):
+    for _role in ("product_id", "quantity", "unit_price", "product_name", "discount", "category"):
+        SHAPE_INSTEAD[(_shape, _role)] = " (a transaction log has one amount per row, no products)"
 # --------------------------------------------------------------------------- the mapping file
 def load_mapping(path: str | Path) -> dict:
     """Read a mapping file (TOML) and check its sections and keys; file paths become absolute.
@@ -118,6 +129,12 @@ def check_mapping(mapping: dict, base: str | Path = ".") -> dict:
         allowed = set(SETTINGS.get(section, ())) | (set(sum(ROLES[table], ())) if table in ROLES else set())
         for key in values:
             if key not in allowed:
+                other = [s for s in SHAPES if key in sum(ROLES[s], ())] if section == "orders" else []
+                if other:
+                    raise MappingError(section, key, f"unknown key '{key}' in [orders]: {key} is a role of shape = "
+                                       + " or ".join(f'"{s}"' for s in other) + f", and this mapping's shape is "
+                                       f"\"{table}\"{SHAPE_INSTEAD.get((table, key), '')}; either set the shape "
+                                       f"or remove {key}")
                 raise MappingError(section, key, f"unknown key '{key}' in [{section}]{_close(key, allowed)}; "
                                    f"keys: {sorted(allowed)}")
         if section in ("orders", *OPTIONAL_TABLES):

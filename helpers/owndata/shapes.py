@@ -208,12 +208,38 @@ def detect_separator(lines: list[str], name: str = "the file", table: str = "ord
                        f"set separator = \"...\" in [{table}] (\" \" for columns lined up with spaces)")
 
 
-def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None):
+REPEATED_HEADER = "a repeated header line (the column names again mid-file, e.g. exports pasted together)"
+
+
+def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None, currency: str | None = None):
     """The file of a section read as text, the column of each role, the notes so far, and a parser for it
-    (with the ledger of the section's table)."""
+    (with the ledger of the section's table). Repeated header lines are excluded before any value is read."""
     raw = read_table_file(spec, section)
     roles, notes = resolve_columns(section, spec, raw.columns, table)
-    return raw, roles, notes, ValueParser(section, raw, Ledger(section, raw), bad_row_limit, hints=True)
+    header_again = repeated_headers(raw)
+    ledger = Ledger(section, raw)
+    ledger.exclude(REPEATED_HEADER, header_again, step="unreadable")
+    for column in raw.columns:
+        if raw[column].isna().all():
+            role = next((r for r, c in roles.items() if c == column), None)
+            notes.append(f"{section}: column '{column}' is empty on every row"
+                         + (f" (it is mapped as the {role})" if role else ""))
+    return raw, roles, notes, ValueParser(section, raw, ledger, bad_row_limit, hints=True, currency=currency,
+                                          skip=header_again)
+
+
+def repeated_headers(raw: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header: every cell is its column's name (two exports pasted one after the other).
+
+    >>> repeated_headers(pd.DataFrame({"id": ["1", "id", "2"], "date": ["2024-01-01", "date", "x"]})).tolist()
+    [False, True, False]
+    """
+    first = raw.columns[0]
+    found = raw[first].str.strip().eq(first).fillna(False).to_numpy(bool, copy=True)  # cheap test first: the first column
+    if found.any():
+        for column in raw.columns[1:]:
+            found[found] = raw.loc[found, column].fillna("").str.strip().eq(column).to_numpy()
+    return found
 
 
 # --------------------------------------------------------------------------- orders
@@ -233,7 +259,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines, products, reader, notes = read_orders(load_mapping("templates/mapping.toml")["orders"])
     """
     shape = spec.get("shape", "invoice_lines")
-    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape)
+    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape, currency)
     decimal = spec.get("decimal", ".")
     lines = pd.DataFrame(index=raw.index)
     lines["customer_id"] = reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
@@ -269,6 +295,8 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
             lines.loc[flipped, "quantity"] = -lines.loc[flipped, "quantity"]
             notes.append(f"orders: {int(flipped.sum()):,} returned line(s) had a positive quantity: counted as "
                          "returns (negative quantity)")
+    _far_outside(lines["quantity"] if shape != "transactions" else lines["unit_price"],
+                 roles.get("quantity", roles.get("amount")), lines["order_id"], notes)
     lines["channel"] = reader.text(roles["channel"], lower=True) if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
     if "country" in roles:
         lines["country"] = reader.text(roles["country"])
@@ -288,9 +316,24 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
                                                             .set_index("product_id")[name])
     columns = ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price", "discount",
                "channel", "status"] + (["country"] if "country" in roles else [])
-    lines = lines[columns]
+    lines = lines[columns]  # (a selection keeps attrs)
     lines.attrs["roles"] = roles
     return lines, products, reader, notes
+
+
+FAR_OUTSIDE = 100  # a quantity more than this many times the 99th percentile is reported as an outlier
+
+
+def _far_outside(values: pd.Series, column: str, order_ids: pd.Series, notes: list) -> None:
+    """Quantities (amounts) far outside the rest are kept, and listed in the notes: a typo or a bulk order?"""
+    size = values.abs()
+    limit = FAR_OUTSIDE * size.quantile(0.99)
+    far = size > limit
+    if far.any() and limit > 0:
+        shown = ", ".join(f"order {order_ids[i]} {values[i]:,g} (line {i + 2})" for i in far[far].index[:EXAMPLES])
+        notes.append(f"orders: {int(far.sum()):,} line(s) with a {column} far outside the rest (above {limit:,g}, "
+                     f"{FAR_OUTSIDE} times the 99th percentile), kept: check them (a typo, or a bulk order and its "
+                     f"cancellation?): {shown}{' ...' if far.sum() > EXAMPLES else ''}")
 
 
 def _check_currency(reader: ValueParser, column: str, declared: str | None) -> None:
@@ -338,10 +381,8 @@ def _line_status(reader: ValueParser, spec: dict, roles: dict, lines: pd.DataFra
                               step="shape")
     reader.ledger.exclude("negative unit price (a bad-debt or accounting adjustment)",
                           (lines["unit_price"] < 0).to_numpy(), step="shape")
-    plain_negative = negative & ~reversal
-    if plain_negative.any():
-        notes.append(f"orders: {int(plain_negative.sum()):,} line(s) with a negative quantity on an invoice without "
-                     f"the '{prefix}' prefix are counted as returns")
+    # counted in the loader on the lines still kept (Online Retail's plain negatives all lack a customer id)
+    lines.attrs["plain_negative"] = (negative & ~reversal, prefix)
     if prefix:
         notes.append(f"orders: an invoice number starting with '{prefix}' reverses earlier lines: kept as a return "
                      "(negative quantity) so that net revenue nets it out")
