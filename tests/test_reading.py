@@ -279,3 +279,51 @@ def test_online_retail_outliers_and_returns_notes():
     assert "order 581483 80,995" in notes and "order C541433 -74,215" in notes
     assert "counted as returns" not in notes.replace("(negative quantity) so that", "")  # all 1,336 lack an id
     assert len(world.orders) > 0
+
+
+# --------------------------------------------------------------------------- shop formats
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def test_the_shopify_fixture_is_the_generators_output():
+    from helpers.messy_exports import SHOPIFY_MAPPING, shopify_orders_export
+    stored = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    pd.testing.assert_frame_equal(stored, shopify_orders_export().astype(object).where(lambda f: f.notna())
+                                  .map(lambda v: v if pd.isna(v) else str(v)), check_dtype=False)
+    assert (FIXTURES / "shopify_mapping.toml").read_text() == SHOPIFY_MAPPING
+
+
+def test_a_shopify_export_runs_with_customers_keyed_by_pseudonymized_email(tmp_path, capsys, monkeypatch):
+    from helpers.pipeline import main
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    out = tmp_path / "out"
+    code = main([str(FIXTURES / "shopify_mapping.toml"), "--out", str(out), "--quiet"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    segments = pd.read_csv(out / "segments.csv")
+    emails = export["Email"].dropna()
+    quantity, price = export["Lineitem quantity"].astype(float), export["Lineitem price"].astype(float)
+    refunds = export["Refunded Amount"].astype(float).sum()
+    assert len(segments) == emails.nunique() == 11
+    assert segments["frequency"].sum() == export["Name"].nunique() == 30
+    assert segments["monetary"].sum() == pytest.approx((quantity * price).sum() - refunds)
+    assert refunds > 0
+    report = (out / "validation_report.txt").read_text()
+    assert "Email: filled from the order's first line" in report and "order-level refund(s)" in report
+    assert "negative quantity" not in report   # the refund lines are not counted again as plain returns
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace").lower()
+            assert "@example.com" not in text, path.name
+            assert not any(email in text for email in emails.str.lower()), path.name
+
+
+def test_emails_without_a_salt_stop_the_run_with_a_message(tmp_path, capsys, monkeypatch):
+    from helpers.pipeline import main
+    monkeypatch.delenv("KIT_ID_SALT", raising=False)
+    monkeypatch.delenv("KIT_EXPORT_SALT", raising=False)
+    code = main([str(FIXTURES / "shopify_mapping.toml"), "--out", str(tmp_path / "out"), "--quiet"])
+    message = capsys.readouterr().err
+    assert code == 2 and "hold email addresses" in message and "KIT_ID_SALT" in message
+    assert "@example.com" not in (tmp_path / "out" / "validation_report.txt").read_text()

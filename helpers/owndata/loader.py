@@ -96,8 +96,9 @@ def _load(mapping, as_of, report: ValidationReport, readers: dict) -> World:
         negative, prefix = orders.attrs["plain_negative"]
         kept = int((negative & ~readers["orders"].ledger.excluded_so_far()).sum())
         if kept:
-            notes.append(f"orders: {kept:,} line(s) with a negative quantity on an invoice without the '{prefix}' "
-                         "prefix are counted as returns")
+            notes.append(f"orders: {kept:,} line(s) with a negative quantity"
+                         + (f" on an invoice without the '{prefix}' prefix" if prefix else "")
+                         + " are counted as returns")
     clean = {table: _close(readers[table], frame, report)
              for table, frame in sorted({"orders": orders, **tables}.items(), key=lambda t: TABLES.index(t[0]))}
     if clean["orders"].empty:

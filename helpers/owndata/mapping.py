@@ -48,12 +48,15 @@ ALIASES = {
     "do_not_contact": ("do_not_contact", "dnc"),
     "event_type": ("event_type", "event", "action"),
     "arm": ("arm", "segment", "treatment", "group", "variant"),
+    "refund_amount": ("refund_amount", "refunded_amount"),
 }
 ROLES = {  # table -> (required roles, optional roles)
     "invoice_lines": (("customer_id", "order_id", "timestamp", "product_id", "quantity", "unit_price"),
-                      ("product_name", "discount", "channel", "category", "country", "currency_column")),
+                      ("product_name", "discount", "channel", "category", "country", "currency_column",
+                       "refund_amount")),
     "order_lines": (("customer_id", "order_id", "timestamp", "product_id", "quantity", "unit_price"),
-                    ("product_name", "discount", "status", "channel", "category", "country", "currency_column")),
+                    ("product_name", "discount", "status", "channel", "category", "country", "currency_column",
+                     "refund_amount")),
     "transactions": (("customer_id", "timestamp", "amount"), ("order_id", "channel", "country", "currency_column")),
     "customers": (("customer_id",), ("email", "signup_date", "country", "consent_email", "consent_sms", "consent_push",
                                      "do_not_contact")),
@@ -63,7 +66,7 @@ ROLES = {  # table -> (required roles, optional roles)
 }
 SETTINGS = {  # keys of a section that are not column roles
     "orders": {"file", "format", "sheet", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes", "status_values",
-               "separator", "encoding", "missing_ids"},
+               "separator", "encoding", "missing_ids", "order_fields"},
     "customers": {"file", "format", "sheet", "date_format", "decimal", "separator", "encoding", "missing_ids"},
     "products": {"file", "format", "sheet", "decimal", "separator", "encoding"},
     "events": {"file", "format", "sheet", "date_format", "separator", "encoding", "missing_ids"},

@@ -19,6 +19,7 @@ books.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -217,8 +218,11 @@ def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = No
     raw = read_table_file(spec, section)
     roles, notes = resolve_columns(section, spec, raw.columns, table)
     header_again = repeated_headers(raw)
+    raw, header_again, repairs = shop_export(raw, spec, section, roles, header_again, notes)
     ledger = Ledger(section, raw)
     ledger.exclude(REPEATED_HEADER, header_again, step="unreadable")
+    for reason, mask in repairs.items():
+        ledger.repair(reason, mask)
     for column in raw.columns:
         if raw[column].isna().all():
             role = next((r for r, c in roles.items() if c == column), None)
@@ -226,6 +230,94 @@ def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = No
                          + (f" (it is mapped as the {role})" if role else ""))
     return raw, roles, notes, ValueParser(section, raw, ledger, bad_row_limit, hints=True, currency=currency,
                                           skip=header_again)
+
+
+REFUND_CODE = "REFUND"  # the product id of the return line an order-level refund becomes
+EMAIL_SALT_ENVS = ("KIT_ID_SALT", "KIT_EXPORT_SALT")  # where the secret salt of email pseudonyms is read from
+
+
+def shop_export(raw: pd.DataFrame, spec: dict, section: str, roles: dict, header_again: np.ndarray, notes: list
+                ) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """What shop exports need before their values are read: order-level fields filled down an order's lines
+    (``order_fields``), an order-level refund (``refund_amount``) as a return line, and email addresses
+    replaced by keyed pseudonyms (so no address reaches any output file). Returns the raw rows (refund lines
+    appended), the repeated-header mask, and the repairs made ({reason: rows}).
+
+    Example::
+
+        raw, again, repairs = shop_export(raw, {"order_fields": ["Email", "Created at"]}, "orders", roles, again, [])
+    """
+    repairs = {}
+    order_col = roles.get("order_id")
+    fields = list(spec.get("order_fields", []))
+    if fields:
+        missing = [f for f in fields if f not in raw.columns]
+        if missing or not order_col:
+            raise MappingError(section, "order_fields", f"order_fields names {missing or fields}, but "
+                               + (f"the columns are {list(raw.columns)}" if missing else "there is no order id")
+                               + ": list the columns the export writes on an order's first line only")
+        raw = raw.copy()
+        filled = raw.groupby(raw[order_col], sort=False)[fields].ffill()
+        for field in fields:
+            gap = (raw[field].isna() & filled[field].notna()).to_numpy()
+            if gap.any():
+                repairs[f"{field}: filled from the order's first line (an order-level field)"] = gap
+        raw[fields] = filled
+    if "refund_amount" in roles:
+        raw, header_again, extra = _refund_lines(raw, spec, section, roles, header_again, notes)
+        repairs = {reason: np.append(mask, np.zeros(extra, bool)) for reason, mask in repairs.items()}
+    keyed_by_email = "customer_id" in roles and _looks_like_emails(raw[roles["customer_id"]])
+    emails = [c for c in raw.columns if keyed_by_email and _looks_like_emails(raw[c])]
+    if emails:  # customers keyed by email: every address in the file becomes its pseudonym
+        from ..privacy import pseudonymize
+        salt = next((os.environ[name] for name in EMAIL_SALT_ENVS if os.environ.get(name)), None)
+        if not salt:
+            raise MappingError(section, emails[0], f"column(s) {emails} hold email addresses; the kit replaces them "
+                               "by keyed pseudonyms as it reads them, so that no address reaches an output file, and "
+                               f"needs a secret salt for that: set the environment variable {EMAIL_SALT_ENVS[0]} "
+                               "(the same every run, kept out of the mapping and the repository)")
+        raw = raw.copy()
+        for column in emails:
+            raw[column] = pseudonymize(raw[column].str.strip().str.lower(), salt)
+        notes.append(f"{section}: column(s) {emails} hold email addresses: replaced on reading by keyed pseudonyms "
+                     f"(HMAC-SHA256, salt from ${EMAIL_SALT_ENVS[0]}); no address reaches an output file")
+    return raw, header_again, repairs
+
+
+def _looks_like_emails(values: pd.Series) -> bool:
+    present = values.dropna()
+    if present.empty:
+        return False
+    sample = present.head(1000)
+    return bool(sample.str.fullmatch(r"\s*[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}\s*").mean() > 0.9)
+
+
+def _refund_lines(raw, spec, section, roles, header_again, notes):
+    """An order-level refund amount (on the order's first line) becomes one return line of that value."""
+    column, order_col = roles["refund_amount"], roles["order_id"]
+    first = ~raw[order_col].duplicated().to_numpy() & ~header_again
+    text = raw[column].where(first).str.strip()
+    decimal = spec.get("decimal", ".")
+    amount = pd.to_numeric(text.str.replace(decimal, ".", regex=False) if decimal != "." else text, errors="coerce")
+    unreadable = text.notna() & amount.isna()
+    if unreadable.any():
+        raise DataContractError(section, column, "refund amounts that are not numbers", raw.loc[unreadable, column])
+    refunded = (amount > 0).to_numpy()
+    if not refunded.any():
+        return raw, header_again, 0
+    lines = raw.loc[refunded].copy()
+    lines[roles["product_id"]] = REFUND_CODE
+    lines[roles["quantity"]] = "-1"
+    lines[roles["unit_price"]] = text[refunded]
+    lines[column] = np.nan
+    for role in ("product_name", "discount", "category"):
+        if role in roles:
+            lines[roles[role]] = "order-level refund" if role == "product_name" else np.nan
+    raw = pd.concat([raw, lines], ignore_index=True)
+    notes.append(f"{section}: {int(refunded.sum()):,} order-level refund(s) in '{column}' (total "
+                 f"{amount[refunded].sum():,.2f}) kept as a return line each (product '{REFUND_CODE}', quantity -1), "
+                 "so net revenue nets them out")
+    return raw, np.append(header_again, np.zeros(len(lines), bool)), len(lines)
 
 
 def repeated_headers(raw: pd.DataFrame) -> np.ndarray:
@@ -382,7 +474,8 @@ def _line_status(reader: ValueParser, spec: dict, roles: dict, lines: pd.DataFra
     reader.ledger.exclude("negative unit price (a bad-debt or accounting adjustment)",
                           (lines["unit_price"] < 0).to_numpy(), step="shape")
     # counted in the loader on the lines still kept (Online Retail's plain negatives all lack a customer id)
-    lines.attrs["plain_negative"] = (negative & ~reversal, prefix)
+    refund = (lines["product_id"] == REFUND_CODE).to_numpy(bool) if "refund_amount" in roles else False
+    lines.attrs["plain_negative"] = (negative & ~reversal & ~refund, prefix)
     if prefix:
         notes.append(f"orders: an invoice number starting with '{prefix}' reverses earlier lines: kept as a return "
                      "(negative quantity) so that net revenue nets it out")
