@@ -123,3 +123,90 @@ def write_example_exports(world: World, folder: str | Path) -> dict[str, Path]:
         paths[name] = folder / name
         paths[name].write_text(text.format(date_format=INVOICE_DATE_FORMAT), encoding="utf-8")
     return paths
+
+
+# --------------------------------------------------------------------------- a Shopify-style orders export
+SHOPIFY_COLUMNS = ("Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+                   "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+                   "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
+                   "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
+                   "Lineitem taxable", "Lineitem fulfillment status", "Billing Country", "Refunded Amount", "Vendor",
+                   "Id")
+# written on an order's first line only, as Shopify does; the other columns are on every line
+SHOPIFY_ORDER_FIELDS = ("Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+                        "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+                        "Discount Amount", "Shipping Method", "Billing Country", "Refunded Amount")
+SHOPIFY_PRODUCTS = (("CANDLE-01", "Soy candle - Fig", 14.0), ("CANDLE-02", "Soy candle - Cedar", 14.0),
+                    ("MUG-01", "Stoneware mug", 22.5), ("TEA-01", "Loose tea - Breakfast", 9.9),
+                    ("TEA-02", "Loose tea - Green", 11.5), ("CARD-01", "Greeting card", 3.5))
+
+
+def shopify_orders_export(n_orders: int = 30, n_customers: int = 12, random_state: int = 0) -> pd.DataFrame:
+    """A synthetic orders export in Shopify's column layout: one row per line item, order-level fields (email,
+    totals, refund, country) on an order's first line only, emails @example.com, amounts in EUR.
+
+    Every fourth order of a returning customer is partly refunded (``Refunded Amount``, ``Financial Status``
+    "partially_refunded"). Totals add up: Subtotal = the lines' quantity x price, Total = Subtotal + Shipping.
+
+    >>> export = shopify_orders_export()
+    >>> export["Name"].nunique(), int(export["Email"].notna().sum()), export["Email"].dropna().str.endswith("@example.com").all()
+    (30, 30, np.True_)
+    """
+    rng = np.random.default_rng(random_state)
+    start = pd.Timestamp("2024-01-08 09:00")
+    rows = []
+    for number in range(n_orders):
+        name = f"#{1001 + number}"
+        customer = int(rng.integers(n_customers))
+        created = start + pd.Timedelta(hours=int(number * 67 + rng.integers(0, 12)))
+        picks = rng.choice(len(SHOPIFY_PRODUCTS), size=int(rng.integers(1, 4)), replace=False)
+        lines = [(SHOPIFY_PRODUCTS[p], int(rng.integers(1, 4))) for p in picks]
+        subtotal = round(sum(price * quantity for (_, _, price), quantity in lines), 2)
+        refund = round(lines[0][0][2], 2) if number % 4 == 3 else 0.0
+        shipping = 4.9
+        for position, ((sku, title, price), quantity) in enumerate(lines):
+            row = {column: "" for column in SHOPIFY_COLUMNS}
+            row.update({"Name": name, "Created at": f"{created:%Y-%m-%d %H:%M:%S} +0100", "Lineitem quantity": quantity,
+                        "Lineitem name": title, "Lineitem price": f"{price:.2f}", "Lineitem sku": sku,
+                        "Lineitem requires shipping": "true", "Lineitem taxable": "true",
+                        "Lineitem fulfillment status": "fulfilled", "Vendor": "Example Goods"})
+            if position == 0:
+                row.update({"Id": str(5_100_000_000 + number), "Email": f"customer{customer:02d}@example.com",
+                            "Financial Status": "partially_refunded" if refund else "paid",
+                            "Paid at": f"{created:%Y-%m-%d %H:%M:%S} +0100", "Fulfillment Status": "fulfilled",
+                            "Fulfilled at": f"{created + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S} +0100",
+                            "Accepts Marketing": "yes" if customer % 3 else "no", "Currency": "EUR",
+                            "Subtotal": f"{subtotal:.2f}", "Shipping": f"{shipping:.2f}", "Taxes": "0.00",
+                            "Total": f"{subtotal + shipping:.2f}", "Discount Amount": "0.00",
+                            "Shipping Method": "Standard", "Billing Country": ("DE", "FR", "NL")[customer % 3],
+                            "Refunded Amount": f"{refund:.2f}"})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(SHOPIFY_COLUMNS)).replace("", np.nan)
+
+
+SHOPIFY_MAPPING = """# A Shopify orders export (Admin > Orders > Export, "CSV for Excel"): one row per line item, order-level
+# fields (email, totals, refund, country) on an order's first line only. Customers are keyed by email: the kit
+# replaces every email by a keyed pseudonym as it reads the file (set the secret KIT_ID_SALT first).
+# shopify_orders.csv beside it is synthetic, in Shopify's column layout (helpers.messy_exports.shopify_orders_export;
+# emails on example.com):
+#
+#   KIT_ID_SALT=... kit-pipeline templates/examples/shopify.toml --out output/shopify
+[data]
+currency = "EUR"
+
+[orders]
+file = "shopify_orders.csv"
+shape = "order_lines"
+order_id = "Name"
+customer_id = "Email"
+timestamp = "Created at"
+product_id = "Lineitem sku"
+product_name = "Lineitem name"
+quantity = "Lineitem quantity"
+unit_price = "Lineitem price"
+country = "Billing Country"
+currency_column = "Currency"
+refund_amount = "Refunded Amount"
+# written on an order's first line only: filled down the order's lines (reported as a repair)
+order_fields = ["Email", "Billing Country", "Currency"]
+"""

@@ -506,6 +506,35 @@ def write_run_log(folder: str | Path, mapping: str | Path, as_of: str | None, se
     return path
 
 
+def write_failure(error: DataContractError, folder: str | Path) -> list[Path]:
+    """When reading stops: validation_report.txt saying what stopped the run (table, column, problem) with the
+    books as far as they got, their excluded rows, and rejected_rows.csv with the rows at fault.
+
+    Example::
+
+        try:
+            load_own_data("my_mapping.toml")
+        except DataContractError as error:
+            write_failure(error, "output/run")     # validation_report.txt, rejected_rows.csv
+    """
+    from .validation.report import ValidationReport
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = error.report or ValidationReport()
+    report.stopped = (error.table, error.column, error.problem)
+    written = write_report(World(customers=None, products=None, orders=None, events=None, campaign=None,
+                                  report=report), folder)
+    if error.examples is not None and len(error.examples):
+        rows = error.examples
+        rejected = pd.DataFrame({"table": error.table, "column": error.column or "", "row": rows.index,
+                                 "value": rows.astype(str).to_numpy(), "problem": error.problem})
+        if pd.api.types.is_integer_dtype(rows.index):
+            rejected.insert(3, "csv_line", rows.index + 2)
+        rejected.to_csv(folder / "rejected_rows.csv", index=False)
+        written.append(folder / "rejected_rows.csv")
+    return written
+
+
 def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 
@@ -520,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebook", action="store_true", help=f"moved: {NOTEBOOK_MOVED}")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
+    seconds: dict[str, float] = {}
     try:
         if args.notebook:
             print(f"error: {NOTEBOOK_MOVED}", file=sys.stderr)
@@ -528,7 +558,6 @@ def main(argv: list[str] | None = None) -> int:
                  "migration and drift", "campaign effects", "audiences", "writing results"]
         from tqdm.auto import tqdm
         bar = tqdm(total=len(steps), disable=args.quiet, unit="step", file=sys.stderr, desc=steps[0])
-        seconds: dict[str, float] = {}
         started = [steps[0], time.perf_counter()]
 
         def progress(step: str | None) -> None:
@@ -550,6 +579,11 @@ def main(argv: list[str] | None = None) -> int:
         write_run_log(args.out, args.mapping, world.meta.get("as_of") or None, seconds, runner="kit-pipeline")
     except (DataContractError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, DataContractError):
+            written = write_failure(error, args.out)
+            print(f"(the validation report and the rows at fault: {', '.join(p.name for p in written)} in {args.out})",
+                  file=sys.stderr)
+            write_run_log(args.out, args.mapping, None, seconds, runner="kit-pipeline (stopped on its input)")
         return 2
     print(world.report)
     print(f"\n{result.headline()}; results in {args.out}")

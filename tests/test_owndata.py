@@ -376,8 +376,9 @@ def test_inputs_that_used_to_crash_get_a_clear_error(tmp_path):
     with pytest.raises(DataContractError, match=r"as-of date 2039-06-30 is \d+ days after the last order \(2024-01-05\)"):
         load_own_data({"data": {"as_of": "2039-06-30"}, "orders": orders})
     write(tmp_path, "semi.csv", "customer_id;date;amount\n1;2024-01-05;20\n")
-    with pytest.raises(MappingError, match=r"separator"):
-        load_own_data({"orders": {**orders, "file": str(tmp_path / "semi.csv")}})
+    assert len(load_own_data({"orders": {**orders, "file": str(tmp_path / "semi.csv")}}).orders) == 1  # detected
+    with pytest.raises(MappingError, match=r"set separator = ';'"):
+        load_own_data({"orders": {**orders, "file": str(tmp_path / "semi.csv"), "separator": ","}})
 
 
 def test_a_products_file_with_duplicates_or_clashes(tmp_path):

@@ -33,17 +33,29 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
         world = load_own_data("my_transactions_mapping.toml")
         world.meta["missing"]       # ['products', 'events', 'campaign', ...]
     """
+    report, readers = ValidationReport(), {}
+    try:
+        return _load(mapping, as_of, report, readers)
+    except DataContractError as error:  # the books as far as they got go with the error (main() writes them)
+        books = ValidationReport(stopped=(error.table, error.column, error.problem))
+        for reader in readers.values():
+            if reader.table not in books.read:
+                reader.ledger.close(books, reader.raw)
+        error.report = books
+        raise
+
+
+def _load(mapping, as_of, report: ValidationReport, readers: dict) -> World:
     mapping = load_mapping(mapping) if not isinstance(mapping, dict) else check_mapping(mapping)
     if "orders" not in mapping:
         return _campaign_only(mapping, as_of)
     settings = mapping.get("data", {})
     limit = float(settings.get("bad_row_limit", 0.01))
-    report = ValidationReport()
     notes: list[str] = []
     orders, products, reader, found_notes = read_orders(mapping["orders"], limit, settings.get("currency"))
     found_roles = orders.attrs.get("roles", {})
     notes += found_notes
-    readers = {"orders": reader}
+    readers["orders"] = reader
     tables = {}
     for table, read in (("customers", read_customers), ("products", read_products), ("events", read_events),
                         ("campaign", read_campaign)):
@@ -82,6 +94,13 @@ def load_own_data(mapping: str | Path | dict, as_of: str | pd.Timestamp | None =
     if "products" in tables:
         _exclude_unjoined(readers["orders"], orders["product_id"], set(tables["products"]["product_id"].dropna()),
                           "product id", "products", mapping["orders"].get("product_id", "product_id"))
+    if "plain_negative" in orders.attrs:
+        negative, prefix = orders.attrs["plain_negative"]
+        kept = int((negative & ~readers["orders"].ledger.excluded_so_far()).sum())
+        if kept:
+            notes.append(f"orders: {kept:,} line(s) with a negative quantity"
+                         + (f" on an invoice without the '{prefix}' prefix" if prefix else "")
+                         + " are counted as returns")
     clean = {table: _close(readers[table], frame, report)
              for table, frame in sorted({"orders": orders, **tables}.items(), key=lambda t: TABLES.index(t[0]))}
     if clean["orders"].empty:

@@ -48,12 +48,15 @@ ALIASES = {
     "do_not_contact": ("do_not_contact", "dnc"),
     "event_type": ("event_type", "event", "action"),
     "arm": ("arm", "segment", "treatment", "group", "variant"),
+    "refund_amount": ("refund_amount", "refunded_amount"),
 }
 ROLES = {  # table -> (required roles, optional roles)
     "invoice_lines": (("customer_id", "order_id", "timestamp", "product_id", "quantity", "unit_price"),
-                      ("product_name", "discount", "channel", "category", "country", "currency_column")),
+                      ("product_name", "discount", "channel", "category", "country", "currency_column",
+                       "refund_amount")),
     "order_lines": (("customer_id", "order_id", "timestamp", "product_id", "quantity", "unit_price"),
-                    ("product_name", "discount", "status", "channel", "category", "country", "currency_column")),
+                    ("product_name", "discount", "status", "channel", "category", "country", "currency_column",
+                     "refund_amount")),
     "transactions": (("customer_id", "timestamp", "amount"), ("order_id", "channel", "country", "currency_column")),
     "customers": (("customer_id",), ("email", "signup_date", "country", "consent_email", "consent_sms", "consent_push",
                                      "do_not_contact")),
@@ -62,18 +65,29 @@ ROLES = {  # table -> (required roles, optional roles)
     "campaign": (("arm",), ("customer_id",)),
 }
 SETTINGS = {  # keys of a section that are not column roles
-    "orders": {"file", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes", "status_values",
-               "separator", "encoding", "missing_ids"},
-    "customers": {"file", "date_format", "decimal", "separator", "encoding", "missing_ids"},
-    "products": {"file", "decimal", "separator", "encoding"},
-    "events": {"file", "date_format", "separator", "encoding", "missing_ids"},
-    "campaign": {"file", "control_arm", "treatment_arms", "outcomes", "features", "min_effect", "decimal", "separator",
-                 "encoding", "missing_ids"},
+    "orders": {"file", "format", "sheet", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes",
+               "status_values", "separator", "encoding", "missing_ids", "order_fields"},
+    "customers": {"file", "format", "sheet", "date_format", "decimal", "separator", "encoding", "missing_ids"},
+    "products": {"file", "format", "sheet", "decimal", "separator", "encoding"},
+    "events": {"file", "format", "sheet", "date_format", "separator", "encoding", "missing_ids"},
+    "campaign": {"file", "format", "sheet", "control_arm", "treatment_arms", "outcomes", "features", "min_effect",
+                 "decimal", "separator", "encoding", "missing_ids"},
     "data": {"as_of", "currency", "bad_row_limit"},
     "segments": {"k", "min_customers", "churn_horizon_days", "migration_days", "random_state", "rfm_scoring", "frequency_cuts"},
     "audiences": {"segments", "scheme", "channel", "offer", "message", "min_audience", "control_share", "salt_env"},
 }
 OPTIONAL_TABLES = ("customers", "products", "events", "campaign")
+# what a shape does instead of a role it lacks (said when a mapping sets that role)
+SHAPE_INSTEAD = {
+    ("invoice_lines", "status"): " (invoice_lines marks cancellations by an invoice number starting with "
+                                 "cancelled_prefix, \"C\" by default, instead of a status column)",
+    ("transactions", "status"): " (a transaction log marks a refund by a negative amount)",
+    ("invoice_lines", "amount"): " (invoice_lines computes each line's value as quantity x unit_price)",
+    ("order_lines", "amount"): " (order_lines computes each line's value as quantity x unit_price)",
+}
+for _shape in ("transactions",):
+    for _role in ("product_id", "quantity", "unit_price", "product_name", "discount", "category"):
+        SHAPE_INSTEAD[(_shape, _role)] = " (a transaction log has one amount per row, no products)"
 # --------------------------------------------------------------------------- the mapping file
 def load_mapping(path: str | Path) -> dict:
     """Read a mapping file (TOML) and check its sections and keys; file paths become absolute.
@@ -122,6 +136,12 @@ def check_mapping(mapping: dict, base: str | Path = ".") -> dict:
         allowed = set(SETTINGS.get(section, ())) | (set(sum(ROLES[table], ())) if table in ROLES else set())
         for key in values:
             if key not in allowed:
+                other = [s for s in SHAPES if key in sum(ROLES[s], ())] if section == "orders" else []
+                if other:
+                    raise MappingError(section, key, f"unknown key '{key}' in [orders]: {key} is a role of shape = "
+                                       + " or ".join(f'"{s}"' for s in other) + f", and this mapping's shape is "
+                                       f"\"{table}\"{SHAPE_INSTEAD.get((table, key), '')}; either set the shape "
+                                       f"or remove {key}")
                 raise MappingError(section, key, f"unknown key '{key}' in [{section}]{_close(key, allowed)}; "
                                    f"keys: {sorted(allowed)}")
         if section in ("orders", *OPTIONAL_TABLES):

@@ -19,6 +19,7 @@ books.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -31,30 +32,306 @@ from .mapping import NON_PRODUCT_CODES, STATUSES, _close, resolve_columns
 
 
 # --------------------------------------------------------------------------- files
-def _read_csv(spec: dict, table: str) -> pd.DataFrame:
+# Formats by file extension (a mapping's ``format = "..."`` overrides it); anything else is read as text (CSV).
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".gz": "csv", ".zip": "csv", ".parquet": "parquet",
+           ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel"}
+# The first bytes of a binary file that is not text, whatever its name says.
+MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "excel"}
+SEPARATORS = {",": ",", ";": ";", "\t": "\t", "|": "|"}
+WHITESPACE = r"\s+"
+SAMPLE_LINES = 50  # lines looked at to tell the separator
+
+
+def file_format(spec: dict, table: str) -> str:
+    """The format a section's file is read in: the mapping's ``format``, else the file's extension (else CSV).
+
+    >>> file_format({"file": "orders.parquet"}, "orders"), file_format({"file": "x.dat", "format": "excel"}, "orders")
+    ('parquet', 'excel')
+    """
+    chosen = spec.get("format")
+    if chosen is not None:
+        if chosen not in ("csv", "parquet", "excel"):
+            raise MappingError(table, "format", f"format = {chosen!r}: choose \"csv\", \"parquet\" or \"excel\" "
+                               "(or leave it out: the file's extension decides)")
+        return chosen
+    return FORMATS.get(Path(spec["file"]).suffix.lower(), "csv")
+
+
+def read_table_file(spec: dict, table: str) -> pd.DataFrame:
+    """A section's file (CSV, Parquet or Excel) as text: every cell a string as written, an empty cell NaN.
+
+    Parquet and Excel cells come out as the CSV path would read them (whole
+    numbers without ``.0``, timestamps as ``2010-12-01 08:26:00``), so the one
+    :class:`~helpers.validation.values.ValueParser` reads every format the
+    same way. A CSV's separator is detected when the mapping does not set one.
+    Every way a file can fail to read raises a :class:`DataContractError`
+    naming the file.
+
+    Example::
+
+        raw = read_table_file({"file": "datasets/real/online_retail.parquet"}, "orders")
+        raw.loc[0, "CustomerID"], raw.loc[0, "InvoiceDate"]      # ('17850', '2010-12-01 08:26:00')
+    """
     path = Path(spec["file"])
     if not path.exists():
         raise MappingError(table, "file", f"no file at {path}")
+    if path.is_dir():
+        raise MappingError(table, "file", f"{path} is a folder; file = \"...\" must name a file in it")
+    if path.stat().st_size == 0:
+        raise DataContractError(table, None, f"{path.name} is empty (0 bytes): export the table again, or point "
+                                f"file = \"...\" in [{table}] at the right file")
+    kind = file_format(spec, table)
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    actual = next((name for magic, name in MAGIC.items() if head.startswith(magic)), None)
+    if kind == "csv" and actual and path.suffix.lower() != ".zip":
+        what = "a Parquet file" if actual == "parquet" else "an Excel workbook (.xlsx)"
+        said = f"format = {spec['format']!r}" if "format" in spec else f"its name ({path.name})"
+        raise MappingError(table, "format", f"{path.name} is {what} (its first bytes say so), but {said} has it read "
+                           f"as CSV text: set format = \"{actual}\" in [{table}] (or give the file its "
+                           f"{'.parquet' if actual == 'parquet' else '.xlsx'} extension)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=spec.get("separator", ","),
-                            encoding=spec.get("encoding", "utf-8"))
+        if kind == "parquet":
+            frame = _as_text(pd.read_parquet(path))
+        elif kind == "excel":
+            frame = _as_text(pd.read_excel(path, sheet_name=spec.get("sheet", 0)))
+        else:
+            frame = _read_text(path, head, spec, table)
+    except DataContractError:
+        raise
     except UnicodeDecodeError:
-        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an older "
-                           f"system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
+        raise MappingError(table, "encoding", f"{path.name} is not UTF-8 (it was probably saved by Excel or an "
+                           f"older system): set encoding = \"latin-1\" (or \"cp1252\") in [{table}]") from None
+    except ImportError as error:
+        raise DataContractError(table, None, f"reading {path.name} as {kind} needs a package that is not "
+                                f"installed ({error}): pip install -r requirements.txt") from None
+    except Exception as error:  # pandas ParserError, pyarrow, zipfile, openpyxl, OS errors: all about this file
+        raise DataContractError(table, None, f"{path.name} could not be read as {kind} "
+                                f"({type(error).__name__}: {str(error).strip()[:300]}); check format, separator "
+                                f"and encoding in [{table}]") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise DataContractError(table, None, f"{path.name} has no data rows")
+        raise DataContractError(table, None, f"{path.name} has no data rows (only a header: {list(frame.columns)})")
+    return frame
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed frame (Parquet, Excel) as the text a CSV export would hold."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        present = values.notna()
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+            if (values.dropna().dt.normalize() == values.dropna()).all():  # dates only: no midnight times
+                text = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            text = values.astype("Int64").astype(str)  # 17850.0 (an id that had gaps) is written 17850
+        elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            text = values.astype(str)
+        else:
+            text = values.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v), na_action="ignore")
+        text = text.astype(object).where(present)
+        out[column] = text.where(text.str.strip().ne("") if len(text) else text.notna())
+    return out
+
+
+def _read_text(path: Path, head: bytes, spec: dict, table: str) -> pd.DataFrame:
+    encoding = spec.get("encoding", "utf-8")
+    if path.suffix.lower() not in (".gz", ".zip") and b"\x00" in head[:4096] and not encoding.lower().startswith("utf-16"):
+        raise DataContractError(table, None, f"{path.name} is a binary file, not text (CSV): is file = \"...\" "
+                                f"in [{table}] the right file? Parquet and Excel files are read with "
+                                "format = \"parquet\" / \"excel\"")
+    separator = spec.get("separator")
+    if separator in (" ", "whitespace"):
+        separator = WHITESPACE
+    elif separator is None:
+        separator = detect_separator(_sample(path, head, encoding), path.name, table)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=separator, encoding=encoding,
+                        engine="c" if separator == WHITESPACE or len(separator) == 1 else "python")
     if frame.shape[1] == 1 and (found := [sep for sep in (";", "\t", "|") if sep in frame.columns[0]]):
         raise MappingError(table, "separator", f"{path.name} was read as one column {frame.columns[0]!r}: "
                            f"set separator = {found[0]!r} in [{table}]")
     return frame
 
 
-def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None):
+def _sample(path: Path, head: bytes, encoding: str) -> list[str]:
+    """The first lines of a text file (decompressed if need be)."""
+    if path.suffix.lower() in (".gz", ".zip"):
+        import gzip
+        import zipfile
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(65536)
+        else:
+            with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as handle:
+                head = handle.read(65536)
+    text = head.decode(encoding)  # a wrong encoding fails here, with the file's name
+    lines = text.splitlines()
+    if len(head) == 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    return [line for line in lines if line.strip()][:SAMPLE_LINES]
+
+
+def detect_separator(lines: list[str], name: str = "the file", table: str = "orders") -> str:
+    """The separator that splits every one of the first lines into the same number (2 or more) of columns.
+
+    One of ``,`` ``;`` tab ``|``; else runs of whitespace (``r"\\s+"``); a
+    one-column file reads with ``,``. Two that fit raise a
+    :class:`MappingError` naming both.
+
+    >>> detect_separator(["id;price", "1;2,55", "2;3,10"])
+    ';'
+    >>> detect_separator([" customer_id  date", " 00001 19970101"])
+    '\\\\s+'
+    """
+    import csv
+    fits = []
+    for sep in SEPARATORS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        if len(counts) == 1 and counts.pop() >= 2:
+            fits.append(sep)
+    if len(fits) == 1:
+        return fits[0]
+    shown = {",": "','", ";": "';'", "\t": "tab ('\\t')", "|": "'|'"}
+    if len(fits) > 1:
+        raise MappingError(table, "separator", f"{name} could be split by {' or '.join(shown[s] for s in fits)} "
+                           f"(each gives the same number of columns on every one of the first lines): set "
+                           f"separator = {fits[0]!r} (or another) in [{table}]")
+    words = {len(line.split()) for line in lines}
+    if len(words) == 1 and words.pop() >= 2:
+        return WHITESPACE
+    header = lines[0] if lines else ""
+    if re.fullmatch(r'"?[\w\- ]*"?', header.strip()):
+        return ","  # one column, named like a column: the roles' check says what is missing
+    raise MappingError(table, "separator", f"could not tell the separator of {name}: none of ',' ';' tab '|' or "
+                       f"spaces splits its first lines into the same number of columns (first line: {header[:120]!r}); "
+                       f"set separator = \"...\" in [{table}] (\" \" for columns lined up with spaces)")
+
+
+REPEATED_HEADER = "a repeated header line (the column names again mid-file, e.g. exports pasted together)"
+
+
+def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = None, currency: str | None = None):
     """The file of a section read as text, the column of each role, the notes so far, and a parser for it
-    (with the ledger of the section's table)."""
-    raw = _read_csv(spec, section)
+    (with the ledger of the section's table). Repeated header lines are excluded before any value is read."""
+    raw = read_table_file(spec, section)
     roles, notes = resolve_columns(section, spec, raw.columns, table)
-    return raw, roles, notes, ValueParser(section, raw, Ledger(section, raw), bad_row_limit, hints=True)
+    header_again = repeated_headers(raw)
+    raw, header_again, repairs = shop_export(raw, spec, section, roles, header_again, notes)
+    ledger = Ledger(section, raw)
+    ledger.exclude(REPEATED_HEADER, header_again, step="unreadable")
+    for reason, mask in repairs.items():
+        ledger.repair(reason, mask)
+    for column in raw.columns:
+        if raw[column].isna().all():
+            role = next((r for r, c in roles.items() if c == column), None)
+            notes.append(f"{section}: column '{column}' is empty on every row"
+                         + (f" (it is mapped as the {role})" if role else ""))
+    return raw, roles, notes, ValueParser(section, raw, ledger, bad_row_limit, hints=True, currency=currency,
+                                          skip=header_again)
+
+
+REFUND_CODE = "REFUND"  # the product id of the return line an order-level refund becomes
+EMAIL_SALT_ENVS = ("KIT_ID_SALT", "KIT_EXPORT_SALT")  # where the secret salt of email pseudonyms is read from
+
+
+def shop_export(raw: pd.DataFrame, spec: dict, section: str, roles: dict, header_again: np.ndarray, notes: list
+                ) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """What shop exports need before their values are read: order-level fields filled down an order's lines
+    (``order_fields``), an order-level refund (``refund_amount``) as a return line, and email addresses
+    replaced by keyed pseudonyms (so no address reaches any output file). Returns the raw rows (refund lines
+    appended), the repeated-header mask, and the repairs made ({reason: rows}).
+
+    Example::
+
+        raw, again, repairs = shop_export(raw, {"order_fields": ["Email", "Created at"]}, "orders", roles, again, [])
+    """
+    repairs = {}
+    order_col = roles.get("order_id")
+    fields = list(spec.get("order_fields", []))
+    if fields:
+        missing = [f for f in fields if f not in raw.columns]
+        if missing or not order_col:
+            raise MappingError(section, "order_fields", f"order_fields names {missing or fields}, but "
+                               + (f"the columns are {list(raw.columns)}" if missing else "there is no order id")
+                               + ": list the columns the export writes on an order's first line only")
+        raw = raw.copy()
+        filled = raw.groupby(raw[order_col], sort=False)[fields].ffill()
+        for field in fields:
+            gap = (raw[field].isna() & filled[field].notna()).to_numpy()
+            if gap.any():
+                repairs[f"{field}: filled from the order's first line (an order-level field)"] = gap
+        raw[fields] = filled
+    if "refund_amount" in roles:
+        raw, header_again, extra = _refund_lines(raw, spec, section, roles, header_again, notes)
+        repairs = {reason: np.append(mask, np.zeros(extra, bool)) for reason, mask in repairs.items()}
+    keyed_by_email = "customer_id" in roles and _looks_like_emails(raw[roles["customer_id"]])
+    emails = [c for c in raw.columns if keyed_by_email and _looks_like_emails(raw[c])]
+    if emails:  # customers keyed by email: every address in the file becomes its pseudonym
+        from ..privacy import pseudonymize
+        salt = next((os.environ[name] for name in EMAIL_SALT_ENVS if os.environ.get(name)), None)
+        if not salt:
+            raise MappingError(section, emails[0], f"column(s) {emails} hold email addresses; the kit replaces them "
+                               "by keyed pseudonyms as it reads them, so that no address reaches an output file, and "
+                               f"needs a secret salt for that: set the environment variable {EMAIL_SALT_ENVS[0]} "
+                               "(the same every run, kept out of the mapping and the repository)")
+        raw = raw.copy()
+        for column in emails:
+            raw[column] = pseudonymize(raw[column].str.strip().str.lower(), salt)
+        notes.append(f"{section}: column(s) {emails} hold email addresses: replaced on reading by keyed pseudonyms "
+                     f"(HMAC-SHA256, salt from ${EMAIL_SALT_ENVS[0]}); no address reaches an output file")
+    return raw, header_again, repairs
+
+
+def _looks_like_emails(values: pd.Series) -> bool:
+    present = values.dropna()
+    if present.empty:
+        return False
+    sample = present.head(1000)
+    return bool(sample.str.fullmatch(r"\s*[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}\s*").mean() > 0.9)
+
+
+def _refund_lines(raw, spec, section, roles, header_again, notes):
+    """An order-level refund amount (on the order's first line) becomes one return line of that value."""
+    column, order_col = roles["refund_amount"], roles["order_id"]
+    first = ~raw[order_col].duplicated().to_numpy() & ~header_again
+    text = raw[column].where(first).str.strip()
+    decimal = spec.get("decimal", ".")
+    amount = pd.to_numeric(text.str.replace(decimal, ".", regex=False) if decimal != "." else text, errors="coerce")
+    unreadable = text.notna() & amount.isna()
+    if unreadable.any():
+        raise DataContractError(section, column, "refund amounts that are not numbers", raw.loc[unreadable, column])
+    refunded = (amount > 0).to_numpy()
+    if not refunded.any():
+        return raw, header_again, 0
+    lines = raw.loc[refunded].copy()
+    lines[roles["product_id"]] = REFUND_CODE
+    lines[roles["quantity"]] = "-1"
+    lines[roles["unit_price"]] = text[refunded]
+    lines[column] = np.nan
+    for role in ("product_name", "discount", "category"):
+        if role in roles:
+            lines[roles[role]] = "order-level refund" if role == "product_name" else np.nan
+    raw = pd.concat([raw, lines], ignore_index=True)
+    notes.append(f"{section}: {int(refunded.sum()):,} order-level refund(s) in '{column}' (total "
+                 f"{amount[refunded].sum():,.2f}) kept as a return line each (product '{REFUND_CODE}', quantity -1), "
+                 "so net revenue nets them out")
+    return raw, np.append(header_again, np.zeros(len(lines), bool)), len(lines)
+
+
+def repeated_headers(raw: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header: every cell is its column's name (two exports pasted one after the other).
+
+    >>> repeated_headers(pd.DataFrame({"id": ["1", "id", "2"], "date": ["2024-01-01", "date", "x"]})).tolist()
+    [False, True, False]
+    """
+    first = raw.columns[0]
+    found = raw[first].str.strip().eq(first).fillna(False).to_numpy(bool, copy=True)  # cheap test first: the first column
+    if found.any():
+        for column in raw.columns[1:]:
+            found[found] = raw.loc[found, column].fillna("").str.strip().eq(column).to_numpy()
+    return found
 
 
 # --------------------------------------------------------------------------- orders
@@ -74,7 +351,7 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines, products, reader, notes = read_orders(load_mapping("templates/mapping.toml")["orders"])
     """
     shape = spec.get("shape", "invoice_lines")
-    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape)
+    raw, roles, notes, reader = _open(spec, "orders", bad_row_limit, shape, currency)
     decimal = spec.get("decimal", ".")
     lines = pd.DataFrame(index=raw.index)
     lines["customer_id"] = reader.ids(roles["customer_id"], spec.get("missing_ids", MISSING_IDS))
@@ -110,6 +387,8 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
             lines.loc[flipped, "quantity"] = -lines.loc[flipped, "quantity"]
             notes.append(f"orders: {int(flipped.sum()):,} returned line(s) had a positive quantity: counted as "
                          "returns (negative quantity)")
+    _far_outside(lines["quantity"] if shape != "transactions" else lines["unit_price"],
+                 roles.get("quantity", roles.get("amount")), lines["order_id"], notes)
     lines["channel"] = reader.text(roles["channel"], lower=True) if "channel" in roles else pd.Series(pd.NA, index=raw.index, dtype="object")
     if "country" in roles:
         lines["country"] = reader.text(roles["country"])
@@ -129,9 +408,24 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
                                                             .set_index("product_id")[name])
     columns = ["order_id", "line_number", "customer_id", "order_ts", "product_id", "quantity", "unit_price", "discount",
                "channel", "status"] + (["country"] if "country" in roles else [])
-    lines = lines[columns]
+    lines = lines[columns]  # (a selection keeps attrs)
     lines.attrs["roles"] = roles
     return lines, products, reader, notes
+
+
+FAR_OUTSIDE = 100  # a quantity more than this many times the 99th percentile is reported as an outlier
+
+
+def _far_outside(values: pd.Series, column: str, order_ids: pd.Series, notes: list) -> None:
+    """Quantities (amounts) far outside the rest are kept, and listed in the notes: a typo or a bulk order?"""
+    size = values.abs()
+    limit = FAR_OUTSIDE * size.quantile(0.99)
+    far = size > limit
+    if far.any() and limit > 0:
+        shown = ", ".join(f"order {order_ids[i]} {values[i]:,g} (line {i + 2})" for i in far[far].index[:EXAMPLES])
+        notes.append(f"orders: {int(far.sum()):,} line(s) with a {column} far outside the rest (above {limit:,g}, "
+                     f"{FAR_OUTSIDE} times the 99th percentile), kept: check them (a typo, or a bulk order and its "
+                     f"cancellation?): {shown}{' ...' if far.sum() > EXAMPLES else ''}")
 
 
 def _check_currency(reader: ValueParser, column: str, declared: str | None) -> None:
@@ -179,10 +473,9 @@ def _line_status(reader: ValueParser, spec: dict, roles: dict, lines: pd.DataFra
                               step="shape")
     reader.ledger.exclude("negative unit price (a bad-debt or accounting adjustment)",
                           (lines["unit_price"] < 0).to_numpy(), step="shape")
-    plain_negative = negative & ~reversal
-    if plain_negative.any():
-        notes.append(f"orders: {int(plain_negative.sum()):,} line(s) with a negative quantity on an invoice without "
-                     f"the '{prefix}' prefix are counted as returns")
+    # counted in the loader on the lines still kept (Online Retail's plain negatives all lack a customer id)
+    refund = (lines["product_id"] == REFUND_CODE).to_numpy(bool) if "refund_amount" in roles else False
+    lines.attrs["plain_negative"] = (negative & ~reversal & ~refund, prefix)
     if prefix:
         notes.append(f"orders: an invoice number starting with '{prefix}' reverses earlier lines: kept as a return "
                      "(negative quantity) so that net revenue nets it out")

@@ -55,6 +55,8 @@ class DataContractError(ValueError):
     def __init__(self, table: str, column: str | None, problem: str, rows: pd.Series | None = None):
         self.table, self.column, self.problem = table, column, problem
         self.rows = [] if rows is None else list(rows.index[:EXAMPLES])
+        self.examples = rows  # every row at fault (index: row in the file), written to rejected_rows.csv
+        self.report: ValidationReport | None = None  # the books as far as they got, when loading stopped
         where = f"table '{table}'" + (f", column '{column}'" if column else "")
         message = f"{where}: {problem}"
         if rows is not None and len(rows):
@@ -77,6 +79,9 @@ class MappingError(DataContractError):
 class ValidationReport:
     """What validation did to every table.
 
+    ``stopped`` holds what stopped a run (table, column, problem) when loading failed: the books then hold
+    what was read before it.
+
     ``summary()`` gives rows read, kept unchanged, repaired and excluded per
     table (they always add up; the clean table holds the unchanged and the
     repaired rows); ``actions()`` lists each repair and exclusion by reason;
@@ -91,6 +96,7 @@ class ValidationReport:
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict)
     action_log: list[tuple[str, str, str, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: tuple[str, str | None, str] | None = None
 
     def summary(self) -> pd.DataFrame:
         rows = []
@@ -106,6 +112,12 @@ class ValidationReport:
 
     def __str__(self) -> str:
         lines = ["Validation report"]
+        if self.stopped:
+            table, column, problem = self.stopped
+            lines += ["  THE RUN STOPPED: the files could not be read as the mapping says; nothing else was computed.",
+                      f"    table:   {table}", f"    column:  {column or '-'}", f"    problem: {problem}",
+                      "    the rows at fault are in rejected_rows.csv (if the problem is in rows); the books below "
+                      "hold what was read before the run stopped", ""]
         for table, r in self.summary().iterrows():
             lines.append(f"  {table:<10} read {r['read']:>9,}  unchanged {r['kept unchanged']:>9,}  "
                          f"repaired {r['repaired']:>7,}  excluded {r['excluded']:>7,}")

@@ -42,6 +42,10 @@ FALSE_WORDS = {"false", "0", "no", "n", "f"}
 # Placeholders that mean "no customer id" in real exports (compared lower-case); set missing_ids to change them.
 MISSING_IDS = ("guest", "anonymous", "unknown", "null", "none", "n/a", "na", "-")
 ISO = "ISO8601"
+# The symbol of each currency code a [data] currency may name; a number written with it ("£2.55") is read
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "JPY": "¥",
+                    "CNY": "¥", "INR": "₹", "CHF": "CHF", "SEK": "kr", "NOK": "kr", "DKK": "kr"}
+SYMBOL_PATTERN = r"[£€$¥₹]|CHF|kr"
 DATE_FORMATS = (ISO, "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                 "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 
@@ -55,8 +59,11 @@ class ValueParser:
     """
 
     def __init__(self, table: str, raw: pd.DataFrame, ledger: Ledger, bad_row_limit: float = 0.0,
-                 hints: bool = False):
+                 hints: bool = False, currency: str | None = None, skip=None):
         self.table, self.raw, self.ledger, self.limit, self.hints = table, raw, ledger, bad_row_limit, hints
+        self.currency = currency  # the declared currency: its symbol on numbers ("£2.55") is removed, reported
+        # rows already excluded before any value is read (repeated header lines): never "unreadable"
+        self.skip = np.zeros(len(raw), bool) if skip is None else np.asarray(skip, bool)
         self.notes: list[str] = []
         self._distinct: dict[str, tuple[np.ndarray, pd.Series, pd.Series]] = {}
         self._keys: dict[str, np.ndarray] = {}
@@ -108,7 +115,7 @@ class ValueParser:
     # ------------------------------------------------------------------ what cannot be read
     def unreadable(self, column: str, mask, reason: str, problem: str, hint: str = "") -> None:
         """Rows whose value cannot be read: excluded and reported, or the run stops if there are too many."""
-        mask = np.asarray(mask, bool)
+        mask = np.asarray(mask, bool) & ~self.skip
         if not mask.any():
             return
         rows = self.raw.loc[mask, column]
@@ -160,6 +167,7 @@ class ValueParser:
         values = self._column(column)[2]
         mark = decimal or "."
         numbers = _numbers(values, mark)
+        values, numbers = self._currency_symbols(column, values, numbers, mark)
         bad = numbers.isna() & (values.notna() | (not empty_ok))
         hint = f"is decimal = \"{',' if mark == '.' else '.'}\" needed?" if self.hints else ""
         self.unreadable(column, self.spread(column, bad.to_numpy()), "empty or unreadable numbers",
@@ -172,6 +180,29 @@ class ValueParser:
         if kind == "int":
             out = out.astype("Int64") if nullable or out.isna().any() else out.astype("int64")
         return out
+
+    def _currency_symbols(self, column: str, values: pd.Series, numbers: pd.Series, mark: str):
+        """Numbers written with a currency symbol: the declared currency's is removed (a repair), any other refused."""
+        unread = values[numbers.isna() & values.notna()]
+        marked = unread[unread.str.contains(SYMBOL_PATTERN, regex=True)]
+        if marked.empty:
+            return values, numbers
+        found = sorted(set(marked.str.findall(SYMBOL_PATTERN).sum()))
+        declared = (self.currency or "").upper()
+        symbol = CURRENCY_SYMBOLS.get(declared)
+        rows = self.raw.loc[self.spread(column, (values.isin(marked)).to_numpy()) & ~self.skip, column]
+        if found != [symbol]:
+            said = (f"[data] currency is {self.currency!r}" + (f" (symbol '{symbol}')" if symbol else "")
+                    if self.currency else "[data] sets no currency")
+            raise DataContractError(self.table, column, f"numbers are written with the currency symbol(s) "
+                                    f"{' '.join(repr(f) for f in found)} but {said}; the kit removes a symbol only "
+                                    "when it is the declared currency's: set currency = \"...\" in [data] to the "
+                                    "currency of these amounts, or export the amounts without symbols", rows)
+        cleaned = values.where(~values.isin(marked), marked.str.replace(symbol, "", regex=False).str.strip())
+        numbers = _numbers(cleaned, mark)
+        self.ledger.repair(f"{column}: currency symbol '{symbol}' removed ({declared}, the declared currency)",
+                           self.spread(column, values.isin(marked).to_numpy()))
+        return cleaned, numbers
 
     def ids(self, column: str, missing=MISSING_IDS) -> pd.Series:
         """Ids as whole numbers when every id is one that fits (up to 18 digits, no leading zero), else as text.
@@ -214,7 +245,13 @@ class ValueParser:
     def stamps(self, column: str, date_format: str | None = None, empty_ok: bool = False) -> pd.Series:
         """Timestamps in ``date_format`` (detected when None); times with a UTC offset become UTC."""
         values = self._column(column)[2]
-        fmt = date_format or detect_format(values, self.table, column)
+        if date_format == "mixed":
+            raise MappingError(self.table, "date_format", "date_format = \"mixed\" would let pandas guess each "
+                               "date on its own (01/02/2011 read as 1 Feb on one row and 2 Jan on another, without "
+                               "a word): set the one format the export uses (e.g. \"%d/%m/%Y %H:%M\"), or leave "
+                               "date_format out to have it detected")
+        read_rows = np.unique(self._column(column)[0][~self.skip])
+        fmt = date_format or detect_format(values.iloc[read_rows], self.table, column)
         if not date_format:
             self.notes.append(f"{self.table}: column '{column}' read with date format '{fmt}' (detected)")
         # times with a UTC offset (even two, across a daylight-saving change) become UTC; times without stay as written
@@ -273,9 +310,22 @@ def detect_format(distinct: pd.Series, table: str, column: str) -> str:
     best = max(readable.values())
     fits = [fmt for fmt, share in readable.items() if share == best]
     if best < 0.9:
+        partial = {fmt: share for fmt, share in readable.items() if share > 0}
+        mixed = (f"; the column mixes formats (share of its distinct values): " + ", ".join(f"{share:.0%} read as {fmt!r}" for fmt, share in
+                                                             sorted(partial.items(), key=lambda f: -f[1]))
+                 if len(partial) > 1 else "")
         raise MappingError(table, "date_format", f"cannot tell the date format of column '{column}' "
-                           f"(e.g. {sample.head(3).tolist()}); set date_format = \"...\" with strftime codes")
+                           f"(e.g. {sample.head(3).tolist()}){mixed}; set date_format = \"...\" with strftime "
+                           "codes (and convert the dates to one format if the export mixes them)")
     if len(fits) > 1:
+        first, second = (pd.to_datetime(sample, format=fmt, errors="coerce", utc=True) for fmt in fits[:2])
+        differ = (first != second) & first.notna() & second.notna()
+        example = ""
+        if differ.any():
+            at = differ.idxmax()
+            example = (f": {sample[at]} could be {first[at].day} {first[at]:%b} ({fits[0]}) or "
+                       f"{second[at].day} {second[at]:%b} ({fits[1]})")
         raise MappingError(table, "date_format", f"the dates of column '{column}' (e.g. {sample.head(3).tolist()}) "
-                           f"read in more than one way: {fits}; set date_format = \"...\" (day or month first?)")
+                           f"read in more than one way{example}; candidates {fits}: set date_format = \"...\" "
+                           "(day or month first?)")
     return fits[0]
