@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from helpers.owndata import load_own_data
-from helpers.owndata.reconcile import (KEPT, USUAL_RULES, compare_customers, kit_outcomes, reconcile_lines,
-                                       usual_cleaning)
+from helpers.owndata.reconcile import (KEPT, USUAL_RULES, books_compared, compare_customers, kit_outcomes,
+                                       orders_as_read, reconcile_lines, usual_cleaning)
 
 REAL = Path(__file__).resolve().parent.parent / "datasets" / "real"
 
@@ -65,6 +65,23 @@ def test_customers_compared_names_who_differs_and_why(tmp_path):
     assert compared.loc["only in the usual cleaning", "customers"] == 0
 
 
+def test_the_two_books_side_by_side_count_lines_customers_and_net_revenue(tmp_path):
+    raw, mapping = _tiny_export(tmp_path)
+    books = books_compared(raw, load_own_data(mapping))
+    assert books.columns.tolist() == ["usual cleaning", "the kit"]
+    assert books.loc["lines kept"].tolist() == [5, 5]
+    assert books.loc["customers"].tolist() == [2, 4]          # the kit keeps 11 (a return) and 12 (a free line)
+    # usual: 2x2.5 + 1 + 5 (postage) + 2x2.5 + 2x2.5 (a duplicate); the kit: 2x2.5 + 1 - 2.5 (the return) + 0 + 2x2.5
+    assert books.loc["net revenue"].tolist() == [21.0, 8.5]
+
+
+def test_the_orders_file_as_read_is_the_file_the_mapping_names_every_cell_text(tmp_path):
+    raw, mapping = _tiny_export(tmp_path)
+    world = load_own_data(mapping)
+    pd.testing.assert_frame_equal(orders_as_read(world), raw)
+    assert reconcile_lines(orders_as_read(world), world).equals(reconcile_lines(raw, world))
+
+
 def test_kit_outcomes_refuse_a_frame_that_is_not_the_file_the_kit_read(tmp_path):
     raw, mapping = _tiny_export(tmp_path)
     world = load_own_data(mapping)
@@ -99,3 +116,19 @@ def test_online_retail_reconciles_line_by_line(online_retail):
     assert table.loc["all lines", KEPT] == 397_884
     kept_by_kit = table.loc[[i for i in table.index if i.startswith("kept")], "all lines"].sum()
     assert kept_by_kit == len(world.orders)
+    # the cells lesson 09 explains, one rule each
+    assert table.loc["kept: return (cancellation or negative quantity)", USUAL_RULES[1]] == 8_506
+    assert table.loc["excluded: exact duplicate of an earlier row", KEPT] == 5_192
+    assert table.loc["excluded: non-product line (postage, fees, manual entries)", KEPT] == 1_542
+    assert table.loc["kept: sale", USUAL_RULES[2]] == 33
+
+
+def test_online_retail_customers_differ_by_27_and_2_and_the_usual_books_overstate_revenue(online_retail):
+    raw, world = online_retail
+    compared = compare_customers(raw, world)
+    assert compared["customers"].tolist() == [4_336, 2, 27]
+    books = books_compared(raw, world)
+    assert books.loc["lines kept"].tolist() == [397_884, 399_689]
+    assert books.loc["customers"].tolist() == [4_338, 4_363]
+    usual, kit = books.loc["net revenue"]
+    assert round(usual) == 8_911_408 and round(kit) == 8_265_477

@@ -12,9 +12,10 @@ is in :func:`compare_customers` with what their lines were.
 
 Example::
 
-    raw = pd.read_parquet("datasets/real/online_retail.parquet")
     world = load_own_data("templates/examples/online_retail.toml")
+    raw = orders_as_read(world)              # the orders file, every cell as written
     reconcile_lines(raw, world)              # kit outcome x usual outcome, lines
+    books_compared(raw, world)               # lines, customers and net revenue in each book
 """
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import World
+from ..sales import net_line_value
 from .mapping import resolve_columns
+from .shapes import read_table_file
 
 KEPT = "kept"
 USUAL_RULES = ("removed: no customer id", "removed: quantity not above 0", "removed: price not above 0")
@@ -36,6 +39,23 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 def _no_id(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype(str).str.strip().eq("")
+
+
+def orders_as_read(world: World) -> pd.DataFrame:
+    """The orders file the world was read from, unfiltered, every cell text as written (what the functions below compare).
+
+    It is read again through the mapping the world carries, so the lines are
+    the ones the kit's report counts, in the file's order.
+
+    Example::
+
+        raw = orders_as_read(load_own_data("templates/examples/online_retail.toml"))
+        len(raw)                                  # 541909
+    """
+    spec = world.meta.get("mapping", {}).get("orders")
+    if spec is None:
+        raise ValueError("this world was not read through a mapping with an [orders] file (load_own_data reads one)")
+    return read_table_file(spec, "orders")
 
 
 def usual_cleaning(raw: pd.DataFrame, customer_id: str = "CustomerID", quantity: str = "Quantity",
@@ -134,3 +154,27 @@ def compare_customers(raw: pd.DataFrame, world: World) -> pd.DataFrame:
               "only in the kit": (in_kit - in_usual, lines_of(in_kit - in_usual, usual))}
     return pd.DataFrame({"customers": {name: len(members) for name, (members, _) in groups.items()},
                          "their lines": {name: lines for name, (_, lines) in groups.items()}})
+
+
+def books_compared(raw: pd.DataFrame, world: World) -> pd.DataFrame:
+    """Lines kept, customers and net revenue in the usual cleaning's books and in the kit's, side by side.
+
+    The usual books' revenue is what the tutorials sum, quantity times price
+    over the lines they keep; the kit's is lesson 00's net value
+    (:func:`helpers.sales.net_line_value`: returns negative, cancellations
+    zero) over the lines it keeps. A customer counts when one of their lines
+    is kept.
+
+    Example::
+
+        books_compared(raw, load_own_data("templates/examples/online_retail.toml"))
+    """
+    roles = _roles(raw, world)
+    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"]) == KEPT
+    kept = raw[usual.to_numpy()]
+    usual_revenue = float((_numbers(kept[roles["quantity"]]) * _numbers(kept[roles["unit_price"]])).sum())
+    kit_lines = kit_outcomes(raw, world).str.startswith("kept").to_numpy()
+    books = {"usual cleaning": [int(usual.sum()), kept[roles["customer_id"]].nunique(), round(usual_revenue, 2)],
+             "the kit": [int(kit_lines.sum()), world.orders["customer_id"].nunique(),
+                         round(float(net_line_value(world.orders).sum()), 2)]}
+    return pd.DataFrame(books, index=["lines kept", "customers", "net revenue"], dtype=object)  # counts stay whole
