@@ -35,6 +35,15 @@ def prose(lesson: str) -> str:
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
+def stored_table(lesson: str, source: str) -> dict:
+    """A two-column table a lesson's code cell (its whole source) printed, as stored: {row label: value text}."""
+    path = next(NOTEBOOKS.glob(f"{lesson}_*.ipynb"))
+    cell = next(c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                if c["cell_type"] == "code" and "".join(c["source"]).strip() == source)
+    text = "".join(next(o for o in cell["outputs"] if "data" in o)["data"]["text/plain"])
+    return dict(line.split()[:2] for line in text.splitlines()[1:] if len(line.split()) == 2)
+
+
 def with_days_since_signup(world, cutoff):
     features = model_features(world, cutoff)
     signup = world.customers.set_index("customer_id")["signup_date"].reindex(features.index)
@@ -70,3 +79,66 @@ def test_lesson_09_quotes_lesson_04s_churn_model_as_it_is(churn):
     if not pinned_environment():
         pytest.skip("the digits quoted are the pinned environment's (the stored outputs')")
     assert (f"lesson 04's {kept.metrics['auc']:.3f} and {kept.metrics['top_decile_lift']:.2f}") in prose("09")
+
+
+@pytest.fixture(scope="module")
+def online_retail():
+    from helpers.owndata import load_own_data
+    from helpers.owndata.reconcile import orders_as_read
+    from helpers.pipeline import run_pipeline
+    retail = load_own_data(ROOT / "templates" / "examples" / "online_retail.toml")
+    with threadpool_limits(1):
+        return retail, orders_as_read(retail), run_pipeline(retail)
+
+
+def test_lesson_09_the_usual_books_overstate_online_retail_revenue_by_what_only_they_keep(online_retail):
+    from helpers.owndata.reconcile import KEPT, books_compared, kit_outcomes, reconcile_lines, usual_cleaning
+    from helpers.sales import net_line_value
+    retail, raw, _ = online_retail
+    text = prose("09")
+    table = reconcile_lines(raw, retail)
+    cells = {"cancellation lines": table.loc["kept: return (cancellation or negative quantity)",
+                                             "removed: quantity not above 0"],
+             "exact duplicates": table.loc["excluded: exact duplicate of an earlier row", KEPT],
+             "postage, fee and manual lines": table.loc["excluded: non-product line (postage, fees, manual entries)",
+                                                        KEPT],
+             "lines at a price of zero": table.loc["kept: sale", "removed: price not above 0"]}
+    for what, lines in cells.items():
+        assert f"**{lines:,} {what}**" in text, what
+    assert f"{table.loc['kept: sale', KEPT]:,} sales kept" in text
+    books = books_compared(raw, retail)
+    more_lines = books.loc["lines kept", "the kit"] - books.loc["lines kept", "usual cleaning"]
+    more_customers = books.loc["customers", "the kit"] - books.loc["customers", "usual cleaning"]
+    assert more_lines == cells["cancellation lines"] + cells["lines at a price of zero"] - cells["exact duplicates"] \
+        - cells["postage, fee and manual lines"]
+    assert f"keeps {more_lines:,} more lines" in text and f"and {more_customers:,} more customers" in text
+    # the revenue gap is exactly the returns the kit nets out plus the value of the lines only the usual books keep
+    usual = usual_cleaning(raw) == KEPT
+    only_usual = usual & kit_outcomes(raw, retail).str.startswith("excluded").to_numpy()
+    value = pd.to_numeric(raw["Quantity"]) * pd.to_numeric(raw["UnitPrice"])
+    returned = -net_line_value(retail.orders)[retail.orders["quantity"] < 0].sum()
+    gap = books.loc["net revenue", "usual cleaning"] - books.loc["net revenue", "the kit"]
+    assert gap == pytest.approx(returned + value[only_usual].sum(), abs=0.01)
+    assert returned > value[only_usual].sum() > 0                    # cancellations are most of it
+    non_product_codes = retail.report.excluded["orders"]["reason"].str.extract(r"code '([^']+)'")[0].dropna()
+    assert f"{['Eleven', 'Twelve'][non_product_codes.nunique() - 11]} stock codes are not products" in text
+
+
+def test_lesson_09_real_customers_are_ranked_less_well_and_the_level_carries_the_training_season(online_retail):
+    retail, _, result = online_retail
+    text = prose("09")
+    assert len(result.customers) + len(result.returns_only) == retail.orders["customer_id"].nunique()
+    assert result.rfm_scoring["method"] == "quantiles"
+    assert dict(result.skipped)["segment migration and drift alerts"].startswith("only 373 days of orders")
+    m, sample = result.churn_metrics, stored_table("09", 'result.table("churn_metrics")')
+    assert 0.6 < m["auc"] < float(sample["auc"]) and m["top_decile_lift"] < float(sample["top_decile_lift"])
+    # trained on a June cut-off, judged on September's, whose 90 days hold Christmas: fewer leave, the level is off
+    assert (m["trained_on_cutoff"], m["judged_on_cutoff"]) == ("2011-06-12", "2011-09-10")
+    assert m["mean_prediction"] > m["base_rate"] + 0.05 and m["training_base_rate"] > m["base_rate"] + 0.05
+    assert "trained at a June cut-off" in text and "for the September cut-off" in text
+    if pinned_environment():
+        assert (f"(AUC {m['auc']:.3f} against {float(sample['auc']):.3f}, top-decile lift {m['top_decile_lift']:.2f} "
+                f"against {float(sample['top_decile_lift']):.2f})") in text
+        assert (f"when {m['training_base_rate']:.0%} of buyers did not come back" in text
+                and f"it predicts {m['mean_prediction']:.0%} on average" in text
+                and f"where {m['base_rate']:.0%} did not come back" in text)

@@ -157,3 +157,13 @@ def test_campaign_analyses_describe_customers_before_the_send(small_world):
     table = customer_table(small_world, as_of=day)
     assert table["recency_days"].min() >= 0
     assert table["frequency"].sum() < customer_table(small_world)["frequency"].sum()  # later orders left out
+
+
+def test_lesson09_books_question_explains_every_wrong_choice(small_world, tmp_path):
+    from helpers.exercise_bank import lesson09
+    q4 = lesson09.exercises(small_world, folder=tmp_path).q4
+    assert q4.check("the kit").correct and q4.check(" The Kit ").correct
+    for wrong in ("the usual cleaning", "either", "neither"):
+        feedback = q4.check(wrong)
+        assert not feedback.correct and lesson09.WHY_NOT_BOOKS[wrong] in feedback.message
+    assert not q4.check(4338).correct

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import World
-from ..exercises import Exercise, ExerciseSet, Feedback, expect_number, largest_choice
+from ..exercises import Exercise, ExerciseSet, Feedback, expect_choice, expect_number, largest_choice
 from ..messy_exports import transactions_from
 from ..owndata import load_own_data
 from ..pipeline import PipelineResult, run_pipeline
@@ -15,6 +15,15 @@ from ..sales import net_line_value
 
 PARTNER_FILE = "partner_sales.csv"
 WORRYING = ("at risk", "cannot lose them")
+BOOKS = ("the usual cleaning", "the kit", "either", "neither")
+WHY_NOT_BOOKS = {
+    "the usual cleaning": "it removes every cancellation and keeps the sale it undoes, counts duplicated lines twice "
+                          "and postage as products; its revenue is not what the shop kept",
+    "either": "the usual books' revenue is several percent higher (books_compared) and its customer count differs "
+              "too; a segment sized or valued on the wrong books is wrong by the same lines",
+    "neither": "a guest checkout has no customer id: its sale is real revenue, but it belongs to nobody you can "
+               "segment or contact, so no customer count can include it (report guest revenue beside the segments)",
+}
 
 
 def partner_file(world: World, folder: str | Path) -> Path:
@@ -67,7 +76,7 @@ def exercises(world: World, result: PipelineResult | None = None, folder: str | 
     if not enabled:
         off = Feedback(False, "the exercises are switched off in this run (EXERCISES = False).")
         return ExerciseSet(Exercise(f"q{n}", "switched off", lambda answer: off, "switched off", "switched off")
-                           for n in (1, 2, 3))
+                           for n in (1, 2, 3, 4))
     names = setup(world, result, folder)
     q1 = Exercise(
         "q1", "A partner sends partner_sales.csv (path in `partner_file`): columns Kunde, Datum, Betrag, separated by "
@@ -106,7 +115,17 @@ def exercises(world: World, result: PipelineResult | None = None, folder: str | 
         solution_code='again = run_pipeline(world, settings={"k": 2})\n'
                       'answer_3 = again.customers["micro_segment"].nunique()',
     )
-    return ExerciseSet([q1, q2, q3])
+    q4 = Exercise(
+        "q4", "Which books should the segments and last year's revenue report use: the usual cleaning, the kit, "
+              "either or neither?",
+        expect_choice("the kit", BOOKS, WHY_NOT_BOOKS),
+        hint_text="Step 1: in reconcile_lines, find the cells where one book keeps a line the other removes. Step 2: "
+                  "for each, ask whether the shop kept that money (a cancelled sale? a line written twice? postage?). "
+                  "Step 3: ask whether a guest checkout could ever be in a customer segment.",
+        solution_code='answer_4 = "the kit"  # net of cancellations, without duplicates or postage; '
+                      'guest revenue is reported beside, not in, the segments',
+    )
+    return ExerciseSet([q1, q2, q3, q4])
 
 
 SOLUTION_SETUP = setup
