@@ -35,8 +35,9 @@ def run(name: str, out: Path) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(ORDER_LOGS))
-def test_an_order_log_example_runs_and_counts_what_the_lessons_quote(name, tmp_path):
+def test_an_order_log_example_runs_and_counts_what_the_lessons_quote(name, tmp_path, monkeypatch):
     read, excluded, customers, returns_only, scoring = ORDER_LOGS[name]
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")  # the Shopify export keys customers by email: pseudonyms need one
     summary = run(name, tmp_path)
     orders = summary["rows"]["orders"]
     if read is not None:
