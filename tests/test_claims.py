@@ -92,7 +92,8 @@ def online_retail():
 
 
 def test_lesson_09_the_usual_books_overstate_online_retail_revenue_by_what_only_they_keep(online_retail):
-    from helpers.owndata.reconcile import KEPT, books_compared, kit_outcomes, reconcile_lines, usual_cleaning
+    from helpers.owndata.reconcile import (GAP_TOTAL, KEPT, books_compared, kit_outcomes, reconcile_lines,
+                                           revenue_gap, usual_cleaning)
     from helpers.sales import net_line_value
     retail, raw, _ = online_retail
     text = prose("09")
@@ -121,7 +122,14 @@ def test_lesson_09_the_usual_books_overstate_online_retail_revenue_by_what_only_
     assert gap == pytest.approx(returned + value[only_usual].sum(), abs=0.01)
     assert returned > value[only_usual].sum() > 0                    # cancellations are most of it
     non_product_codes = retail.report.excluded["orders"]["reason"].str.extract(r"code '([^']+)'")[0].dropna()
-    assert f"{['Eleven', 'Twelve'][non_product_codes.nunique() - 11]} stock codes are not products" in text
+    assert f"{['Eleven', 'Twelve'][non_product_codes.nunique() - 11]} stock codes are on the kit's list" in text
+    shares = revenue_gap(raw, retail)["share of the kit's net revenue"]
+    quoted = {"reports {:.1%} less revenue": GAP_TOTAL, "taken back ({:.1%} of the kit's revenue)": "kit only: returns it nets out",
+              "without the duplicates ({:.1%})": "usual only: exact duplicate of an earlier row",
+              "manual lines ({:.1%})": "usual only: non-product line"}
+    for words, part in quoted.items():
+        assert words.format(shares[part]) in text, words
+    assert f"they are the kit's {books.loc['customers', 'the kit']:,} customers" in text
 
 
 def test_lesson_09_real_customers_are_ranked_less_well_and_the_level_carries_the_training_season(online_retail):
@@ -129,7 +137,10 @@ def test_lesson_09_real_customers_are_ranked_less_well_and_the_level_carries_the
     text = prose("09")
     assert len(result.customers) + len(result.returns_only) == retail.orders["customer_id"].nunique()
     assert result.rfm_scoring["method"] == "quantiles"
-    assert dict(result.skipped)["segment migration and drift alerts"].startswith("only 373 days of orders")
+    assert dict(result.skipped)["segment migration and drift alerts"] == "only 373 days of orders; need 540"
+    assert "373 days are fewer than the 540" in text
+    f_scores = result.rfm_scoring["F_scores"]
+    assert "2" not in f_scores and f_scores["3"].startswith("2 to 3 orders") and "no customer gets F = 2" in text
     m, sample = result.churn_metrics, stored_table("09", 'result.table("churn_metrics")')
     assert 0.6 < m["auc"] < float(sample["auc"]) and m["top_decile_lift"] < float(sample["top_decile_lift"])
     # trained on a June cut-off, judged on September's, whose 90 days hold Christmas: fewer leave, the level is off

@@ -8,7 +8,7 @@ import pytest
 
 from helpers.owndata import load_own_data
 from helpers.owndata.reconcile import (KEPT, USUAL_RULES, books_compared, compare_customers, kit_outcomes,
-                                       orders_as_read, reconcile_lines, usual_cleaning)
+                                       orders_as_read, reconcile_lines, revenue_gap, usual_cleaning)
 
 REAL = Path(__file__).resolve().parent.parent / "datasets" / "real"
 
@@ -75,6 +75,18 @@ def test_the_two_books_side_by_side_count_lines_customers_and_net_revenue(tmp_pa
     assert books.loc["net revenue"].tolist() == [21.0, 8.5]
 
 
+def test_the_revenue_gap_is_split_by_the_rule_behind_each_part_and_adds_up(tmp_path):
+    raw, mapping = _tiny_export(tmp_path)
+    gap = revenue_gap(raw, load_own_data(mapping))["amount"]
+    assert gap["kit only: returns it nets out"] == 2.5
+    assert gap["usual only: exact duplicate of an earlier row"] == 5.0
+    assert gap["usual only: non-product line"] == 5.0
+    assert gap["kit only: sales at a price of 0 or below"] == 0.0
+    assert gap["both: lines valued differently"] == 0.0
+    assert gap["the usual books' revenue minus the kit's"] == 21.0 - 8.5 == gap.drop(
+        "the usual books' revenue minus the kit's").sum()
+
+
 def test_the_orders_file_as_read_is_the_file_the_mapping_names_every_cell_text(tmp_path):
     raw, mapping = _tiny_export(tmp_path)
     world = load_own_data(mapping)
@@ -132,3 +144,11 @@ def test_online_retail_customers_differ_by_27_and_2_and_the_usual_books_overstat
     assert books.loc["customers"].tolist() == [4_338, 4_363]
     usual, kit = books.loc["net revenue"]
     assert round(usual) == 8_911_408 and round(kit) == 8_265_477
+    gap = revenue_gap(raw, world)
+    assert gap.loc["the usual books' revenue minus the kit's", "amount"] == pytest.approx(usual - kit, abs=0.01)
+    assert round(gap.loc["kit only: returns it nets out", "amount"]) == 471_751
+    assert round(gap.loc["usual only: exact duplicate of an earlier row", "amount"]) == 24_199
+    assert round(gap.loc["usual only: non-product line", "amount"]) == 149_981
+    assert gap.loc["both: lines valued differently", "amount"] == pytest.approx(0, abs=0.01)
+    assert gap.loc["the usual books' revenue minus the kit's", "share of the kit's net revenue"] == pytest.approx(
+        0.0781, abs=0.0001)

@@ -18,11 +18,11 @@ WORRYING = ("at risk", "cannot lose them")
 BOOKS = ("the usual cleaning", "the kit", "either", "neither")
 WHY_NOT_BOOKS = {
     "the usual cleaning": "it removes every cancellation and keeps the sale it undoes, counts duplicated lines twice "
-                          "and postage as products; its revenue is not what the shop kept",
-    "either": "the usual books' revenue is several percent higher (books_compared) and its customer count differs "
-              "too; a segment sized or valued on the wrong books is wrong by the same lines",
+                          "and postage as products: a segment's value would include money its customers took back",
+    "either": "on Online Retail the usual books' revenue is 7.8% above the kit's (revenue_gap), and not evenly: "
+              "the customers who cancel or return most are overvalued most, which is what segments are compared on",
     "neither": "a guest checkout has no customer id: its sale is real revenue, but it belongs to nobody you can "
-               "segment or contact, so no customer count can include it (report guest revenue beside the segments)",
+               "segment or contact, so no segment can include it; report guest revenue beside the segments",
 }
 
 
@@ -116,14 +116,14 @@ def exercises(world: World, result: PipelineResult | None = None, folder: str | 
                       'answer_3 = again.customers["micro_segment"].nunique()',
     )
     q4 = Exercise(
-        "q4", "Which books should the segments and last year's revenue report use: the usual cleaning, the kit, "
+        "q4", "Which books should the segment sizes and each segment's value use: the usual cleaning, the kit, "
               "either or neither?",
         expect_choice("the kit", BOOKS, WHY_NOT_BOOKS),
         hint_text="Step 1: in reconcile_lines, find the cells where one book keeps a line the other removes. Step 2: "
-                  "for each, ask whether the shop kept that money (a cancelled sale? a line written twice? postage?). "
-                  "Step 3: ask whether a guest checkout could ever be in a customer segment.",
+                  "for each, ask whether that line is money a customer spent (a cancelled sale? a line written twice? "
+                  "postage?). Step 3: ask who a guest checkout's line belongs to.",
         solution_code='answer_4 = "the kit"  # net of cancellations, without duplicates or postage; '
-                      'guest revenue is reported beside, not in, the segments',
+                      'guest revenue is reported beside the segments, not in them',
     )
     return ExerciseSet([q1, q2, q3, q4])
 

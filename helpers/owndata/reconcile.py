@@ -31,6 +31,7 @@ KEPT = "kept"
 USUAL_RULES = ("removed: no customer id", "removed: quantity not above 0", "removed: price not above 0")
 KIT_SALE, KIT_RETURN = "kept: sale", "kept: return (cancellation or negative quantity)"
 NON_PRODUCT = "excluded: non-product line"
+GAP_TOTAL = "the usual books' revenue minus the kit's"
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -178,3 +179,38 @@ def books_compared(raw: pd.DataFrame, world: World) -> pd.DataFrame:
              "the kit": [int(kit_lines.sum()), world.orders["customer_id"].nunique(),
                          round(float(net_line_value(world.orders).sum()), 2)]}
     return pd.DataFrame(books, index=["lines kept", "customers", "net revenue"], dtype=object)  # counts stay whole
+
+
+def revenue_gap(raw: pd.DataFrame, world: World) -> pd.DataFrame:
+    """The usual books' revenue minus the kit's, split by the rule behind each part; the parts add up to the total.
+
+    Parts: the returns and cancellations only the kit keeps, which it nets
+    out (the usual cleaning removes them, keeping the sales they undo); for
+    each reason the kit leaves a line out, the value of such lines only the
+    usual cleaning keeps; the sales only the kit keeps (taken off); and any
+    line both keep but value differently (a discount the usual quantity x
+    price ignores, say). The last row, :data:`GAP_TOTAL`, is their sum.
+    ``share of the kit's net revenue`` puts each part beside the kit's total.
+
+    Example::
+
+        revenue_gap(raw, load_own_data("templates/examples/online_retail.toml"))
+    """
+    roles = _roles(raw, world)
+    usual = (usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"]) == KEPT).to_numpy()
+    kit = kit_outcomes(raw, world)
+    kit = kit.where(~kit.str.startswith(NON_PRODUCT), NON_PRODUCT + " (postage, fees, manual entries)")
+    written = (_numbers(raw[roles["quantity"]]) * _numbers(raw[roles["unit_price"]])).to_numpy()
+    kept = kit.str.startswith("kept").to_numpy()
+    net = np.zeros(len(raw))
+    net[kept] = net_line_value(world.orders).to_numpy()  # the kit's kept lines are its orders, in the file's order
+    parts = {"kit only: returns it nets out": -net[(kit == KIT_RETURN).to_numpy() & ~usual].sum()}
+    for reason in sorted(r for r in kit.unique() if r.startswith("excluded")):  # labels short enough to read
+        parts[f"usual only: {reason.removeprefix('excluded: ').split(' (')[0]}"] = \
+            written[(kit == reason).to_numpy() & usual].sum()
+    parts["kit only: sales at a price of 0 or below"] = -net[(kit == KIT_SALE).to_numpy() & ~usual].sum()
+    parts["both: lines valued differently"] = (written - net)[kept & usual].sum()
+    gap = pd.Series(parts, dtype=float).rename_axis("part of the gap")
+    gap[GAP_TOTAL] = gap.sum()
+    return pd.DataFrame({"amount": gap.round(2) + 0.0,  # + 0.0: no "-0.0" on a part that is nothing
+                         "share of the kit's net revenue": (gap / net.sum()).round(4) + 0.0})
