@@ -329,3 +329,70 @@ def test_emails_without_a_salt_stop_the_run_with_a_message(tmp_path, capsys, mon
     message = capsys.readouterr().err
     assert code == 2 and "hold email addresses" in message and "KIT_ID_SALT" in message
     assert "@example.com" not in (tmp_path / "out" / "validation_report.txt").read_text()
+
+
+# --------------------------------------------------------------------------- orders in two files
+ORDER_LEVEL = ["Name", "Email", "Created at", "Currency", "Billing Country", "Refunded Amount"]
+LINE_LEVEL = ["Name", "Lineitem sku", "Lineitem name", "Lineitem quantity", "Lineitem price"]
+
+
+def _two_files(folder: Path, headers: pd.DataFrame | None = None, lines: pd.DataFrame | None = None) -> Path:
+    """The Shopify fixture as a headers file (one row per order) and a lines file, joined by Name."""
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    first = export.dropna(subset=["Email"])
+    (first[ORDER_LEVEL] if headers is None else headers).to_csv(folder / "orders.csv", index=False)
+    (export[LINE_LEVEL] if lines is None else lines).to_csv(folder / "order_lines.csv", index=False)
+    mapping = (FIXTURES / "shopify.toml").read_text()
+    mapping = (mapping.replace('file = "shopify_orders.csv"', 'file = "order_lines.csv"\nheaders_file = "orders.csv"')
+               .replace('order_fields = ["Email", "Billing Country", "Currency"]\n', ""))
+    (folder / "two_files.toml").write_text(mapping)
+    return folder / "two_files.toml"
+
+
+def test_orders_in_a_headers_file_and_a_lines_file_read_as_the_one_file_export(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    one = load_own_data(FIXTURES / "shopify.toml")
+    two = load_own_data(_two_files(tmp_path))
+    pd.testing.assert_frame_equal(two.orders.reset_index(drop=True), one.orders.reset_index(drop=True))
+    assert two.report.read["orders"] == one.report.read["orders"]
+    assert any("joined to its headers file orders.csv by 'Name'" in note for note in two.report.notes)
+
+
+def test_a_line_whose_order_is_not_in_the_headers_file_is_left_out_with_its_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    headers = export.dropna(subset=["Email"])[ORDER_LEVEL]
+    world = load_own_data(_two_files(tmp_path, headers=headers[headers["Name"] != "#1002"]))
+    excluded = world.report.excluded["orders"]
+    lost = excluded[excluded["reason"].str.startswith("order id not in the headers file")]
+    assert len(lost) == (export["Name"] == "#1002").sum() == 2
+    assert lost["csv_line"].tolist() == [i + 2 for i in export.index[export["Name"] == "#1002"]]
+    assert "#1002" not in set(world.orders["order_id"])
+
+
+def test_an_order_twice_in_the_headers_file_stops_the_run_naming_it(tmp_path, monkeypatch, capsys):
+    from helpers.pipeline import main
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    headers = export.dropna(subset=["Email"])[ORDER_LEVEL]
+    mapping = _two_files(tmp_path, headers=pd.concat([headers, headers.iloc[[2]]]))
+    code = main([str(mapping), "--out", str(tmp_path / "out"), "--quiet"])
+    message = capsys.readouterr().err
+    assert code == 2 and "orders.csv" in message and "#1003" in message and "more than once" in message
+    assert (tmp_path / "out" / "validation_report.txt").exists()
+
+
+def test_a_headers_file_without_the_order_id_column_names_both_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    headers = export.dropna(subset=["Email"])[ORDER_LEVEL].rename(columns={"Name": "Order"})
+    with pytest.raises(MappingError, match="orders.csv has no column 'Name'"):
+        load_own_data(_two_files(tmp_path, headers=headers))
+
+
+def test_a_column_in_both_files_is_taken_from_the_lines_and_said(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_ID_SALT", "a test salt")
+    export = pd.read_csv(FIXTURES / "shopify_orders.csv", dtype=str)
+    lines = export[[*LINE_LEVEL, "Created at"]]
+    world = load_own_data(_two_files(tmp_path, lines=lines))
+    assert any("'Created at' is in both files: the lines file's values are used" in n for n in world.report.notes)

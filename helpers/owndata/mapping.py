@@ -66,7 +66,7 @@ ROLES = {  # table -> (required roles, optional roles)
 }
 SETTINGS = {  # keys of a section that are not column roles
     "orders": {"file", "format", "sheet", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes",
-               "status_values", "separator", "encoding", "missing_ids", "order_fields"},
+               "status_values", "separator", "encoding", "missing_ids", "order_fields", "headers_file"},
     "customers": {"file", "format", "sheet", "date_format", "decimal", "separator", "encoding", "missing_ids"},
     "products": {"file", "format", "sheet", "decimal", "separator", "encoding"},
     "events": {"file", "format", "sheet", "date_format", "separator", "encoding", "missing_ids"},
@@ -148,6 +148,8 @@ def check_mapping(mapping: dict, base: str | Path = ".") -> dict:
             if "file" not in values:
                 raise MappingError(section, "file", f"[{section}] needs file = \"...\" (the path of the file)")
             values["file"] = str((Path(base) / values["file"]).resolve())
+            if "headers_file" in values:  # an order export in two files: order headers and their lines
+                values["headers_file"] = str((Path(base) / values["headers_file"]).resolve())
         checked[section] = values
     return checked
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..validation.report import EXAMPLES, NO_CUSTOMER, DataContractError, Ledger, MappingError
 from ..validation.values import FALSE_WORDS, MISSING_IDS, TRUE_WORDS, ValueParser
-from .mapping import NON_PRODUCT_CODES, STATUSES, _close, resolve_columns
+from .mapping import ALIASES, NON_PRODUCT_CODES, STATUSES, _close, _norm, resolve_columns
 
 
 # --------------------------------------------------------------------------- files
@@ -216,11 +216,20 @@ def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = No
     """The file of a section read as text, the column of each role, the notes so far, and a parser for it
     (with the ledger of the section's table). Repeated header lines are excluded before any value is read."""
     raw = read_table_file(spec, section)
-    roles, notes = resolve_columns(section, spec, raw.columns, table)
     header_again = repeated_headers(raw)
+    unjoined, joined_notes = np.zeros(len(raw), bool), []
+    if "headers_file" in spec:
+        raw, unjoined, joined_notes = join_order_headers(raw, spec, section, header_again)
+    roles, notes = resolve_columns(section, spec, raw.columns, table)
+    notes = joined_notes + notes
     raw, header_again, repairs = shop_export(raw, spec, section, roles, header_again, notes)
+    unjoined = np.append(unjoined, np.zeros(len(raw) - len(unjoined), bool))  # refund lines come from joined rows
     ledger = Ledger(section, raw)
     ledger.exclude(REPEATED_HEADER, header_again, step="unreadable")
+    if unjoined.any():
+        ledger.exclude(f"order id not in the headers file ({Path(spec['headers_file']).name})", unjoined,
+                       step="unreadable")
+    header_again = header_again | unjoined  # their order-level cells are empty, not unreadable: no value is read
     for reason, mask in repairs.items():
         ledger.repair(reason, mask)
     for column in raw.columns:
@@ -230,6 +239,57 @@ def _open(spec: dict, section: str, bad_row_limit: float, table: str | None = No
                          + (f" (it is mapped as the {role})" if role else ""))
     return raw, roles, notes, ValueParser(section, raw, ledger, bad_row_limit, hints=True, currency=currency,
                                           skip=header_again)
+
+
+def join_order_headers(lines: pd.DataFrame, spec: dict, section: str, header_again: np.ndarray
+                       ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """An order export in two files: each line gets its order's columns from ``headers_file`` (one row per order).
+
+    The files are joined by the order id (the mapping's ``order_id``, else
+    the one column of that name in both files). The lines keep their order
+    and their line numbers in the lines file; a line whose order is not in
+    the headers file is returned in the mask, to be left out with that
+    reason. An order written twice in the headers file stops the run, naming
+    it. A column in both files is taken from the lines file, and said.
+    Returns the joined lines, the mask of lines without a header, and notes.
+
+    Example::
+
+        lines, unjoined, notes = join_order_headers(lines, {"headers_file": "orders.csv"}, "orders", again)
+    """
+    name = Path(spec["headers_file"]).name
+    headers = read_table_file({**spec, "file": spec["headers_file"]}, section)
+    headers = headers[~repeated_headers(headers)]
+    key = spec.get("order_id")
+    if key is None:
+        aliases = {_norm(a) for a in ALIASES["order_id"]}
+        shared = [c for c in lines.columns if c in headers.columns and _norm(c) in aliases]
+        if len(shared) != 1:
+            raise MappingError(section, "order_id", f"set order_id = \"...\" in [{section}]: the column that joins "
+                               f"{Path(spec['file']).name} to {name} "
+                               + (f"(several fit: {shared})" if shared else "(no column of both files fits)"))
+        key = shared[0]
+    for frame, file in ((lines, Path(spec["file"]).name), (headers, name)):
+        if key not in frame.columns:
+            raise MappingError(section, "headers_file", f"{file} has no column '{key}' (the order id that joins the "
+                               f"two files); its columns: {list(frame.columns)}")
+    headers = headers[headers[key].notna()]
+    twice = headers[key].duplicated(keep=False)
+    if twice.any():
+        raise DataContractError(section, key, f"{name} holds an order more than once (one row per order is "
+                                "expected: is it a lines file?)", headers.loc[twice, key])
+    both = [c for c in headers.columns if c in lines.columns and c != key]
+    notes = [f"{section}: each line joined to its headers file {name} by '{key}' ({len(headers):,} orders)"]
+    notes += [f"{section}: column '{c}' is in both files: the lines file's values are used" for c in both]
+    joined = lines.merge(headers.drop(columns=both), on=key, how="left", sort=False, validate="many_to_one")
+    joined.index = lines.index
+    found = lines[key].isin(set(headers[key])).to_numpy()
+    unjoined = ~found & lines[key].notna().to_numpy() & ~header_again
+    without_lines = (~headers[key].isin(set(lines[key].dropna()))).sum()
+    if without_lines:
+        notes.append(f"{section}: {without_lines:,} order(s) in {name} have no line in {Path(spec['file']).name}: "
+                     "nothing of theirs is counted")
+    return joined, unjoined, notes
 
 
 REFUND_CODE = "REFUND"  # the product id of the return line an order-level refund becomes
