@@ -96,6 +96,26 @@ def _fmt(x: Any) -> str:
     return repr(x)
 
 
+def checked_when_asked(make_checker: Callable[[], Checker]) -> Checker:
+    """A checker built the first time an answer is checked: an expected answer that is costly to compute
+    (a second pipeline run, say) costs a lesson run nothing until a learner answers.
+
+    >>> built = []
+    >>> check = checked_when_asked(lambda: built.append(1) or expect_number(4))
+    >>> len(built)
+    0
+    >>> check(4).correct, check(5).correct, len(built)
+    (True, False, 1)
+    """
+    made: list[Checker] = []
+
+    def check(answer: Any) -> Feedback:
+        if not made:
+            made.append(make_checker())
+        return made[0](answer)
+    return check
+
+
 def expect_number(expected: float, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
                   mistakes: Mapping[float, str] | None = None) -> Checker:
     """Accept a number close to ``expected``; name known mistakes when the answer matches one.

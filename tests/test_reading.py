@@ -50,6 +50,16 @@ def test_parquet_and_excel_read_exactly_like_the_csv(tmp_path):
         assert str(world.report) == str(worlds[0].report)
 
 
+def test_a_parquet_text_cell_of_spaces_is_empty_as_in_a_csv(tmp_path):
+    frame = typed_lines()
+    frame.loc[1, "Description"], frame.loc[2, "Country"] = "   ", ""
+    frame.to_parquet(tmp_path / "lines.parquet")
+    raw = read_table_file({"file": str(tmp_path / "lines.parquet")}, "orders")
+    assert raw["Description"].isna().tolist() == [False, True, False, False, False]
+    assert raw["Country"].isna().tolist() == [False, False, True, False, False]
+    assert raw.loc[0, "Description"] == frame.loc[0, "Description"]
+
+
 def test_the_format_key_overrides_the_extension(tmp_path):
     typed_lines().to_parquet(tmp_path / "lines.dat")
     assert len(read_table_file({"file": str(tmp_path / "lines.dat"), "format": "parquet"}, "orders")) == 5

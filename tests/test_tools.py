@@ -136,3 +136,17 @@ def test_the_examples_in_the_tools_docstrings_hold():
 
     result = doctest.testmod(run_lessons)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_the_worked_example_is_one_tagged_section_of_lesson_09_and_a_run_on_a_mapping_leaves_it_out(tmp_path,
+                                                                                                   monkeypatch):
+    nb = nbformat.read(ROOT / "notebooks" / run_lessons.TEMPLATE_LESSON, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if run_lessons.WORKED_EXAMPLE_TAG in c.metadata.get("tags", [])]
+    assert tagged == list(range(tagged[0], tagged[-1] + 1))      # one section, nothing else
+    assert nb.cells[tagged[0]].source.startswith("## A real export")
+    assert nb.cells[tagged[-1] + 1].source.startswith("## Exercises")
+    ran = {}
+    monkeypatch.setattr("nbclient.NotebookClient.execute", lambda self: ran.setdefault("cells", list(self.nb.cells)))
+    run_lessons.run_lesson(run_lessons.TEMPLATE_LESSON, tmp_path, leave_out_tag=run_lessons.WORKED_EXAMPLE_TAG)
+    assert len(ran["cells"]) == len(nb.cells) - len(tagged)
+    assert not any("online_retail" in c.source for c in ran["cells"] if c.cell_type == "code")

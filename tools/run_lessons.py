@@ -22,6 +22,8 @@ from pathlib import Path
 from kit_tools.sync_notebooks import LESSONS, NOTEBOOKS
 
 TEMPLATE_LESSON = "09_template_bring_your_own_data.ipynb"
+# cells of lesson 09 a run on your mapping leaves out: the worked example on the public Online Retail export
+WORKED_EXAMPLE_TAG = "worked-example"
 # lesson -> (modules it cannot run without, how to get them)
 NEEDS = {"10_appendix_scaling_out.ipynb": (("duckdb", "pyarrow"),
                                           "./kit.sh scale, or pip install -r requirements-scale.txt")}
@@ -72,8 +74,11 @@ def with_parameters(notebook, parameters: dict):
     return notebook
 
 
-def run_lesson(filename: str, out: str | Path, parameters: dict | None = None, timeout: int = 1800) -> Path:
+def run_lesson(filename: str, out: str | Path, parameters: dict | None = None, timeout: int = 1800,
+               leave_out_tag: str | None = None) -> Path:
     """Execute one lesson top to bottom (from notebooks/, so its relative paths hold) and save it in ``out``.
+
+    Cells tagged ``leave_out_tag`` are left out of the run (and of the saved notebook).
 
     Example::
 
@@ -85,6 +90,8 @@ def run_lesson(filename: str, out: str | Path, parameters: dict | None = None, t
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     notebook = nbformat.read(NOTEBOOKS / filename, as_version=4)
+    if leave_out_tag:
+        notebook.cells = [c for c in notebook.cells if leave_out_tag not in c.metadata.get("tags", [])]
     if parameters:
         with_parameters(notebook, parameters)
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -97,7 +104,9 @@ def run_lesson(filename: str, out: str | Path, parameters: dict | None = None, t
 def run_template(mapping: str | Path, out: str | Path, timeout: int = 1800) -> Path:
     """Lesson 09 on a mapping, headless; the lesson writes its results into ``out`` beside the executed notebook,
     and this tool adds ``run_log.json`` (mapping, as-of day, seconds per section of the lesson, package versions).
-    The exercises are switched off (``EXERCISES = False``): a scheduled run has nobody to answer them.
+    The exercises are switched off (``EXERCISES = False``): a scheduled run has nobody to answer them; and the
+    worked example on the public Online Retail export (cells tagged ``worked-example``) is left out: it is about
+    the course's data, not yours.
 
     Example::
 
@@ -110,7 +119,7 @@ def run_template(mapping: str | Path, out: str | Path, timeout: int = 1800) -> P
     out = Path(out).resolve()
     parameters = {"MAPPING": str(Path(mapping).resolve()), "OUTPUT": str(out), "EXERCISES": False}
     started = time.perf_counter()
-    executed = run_lesson(TEMPLATE_LESSON, out, parameters, timeout)
+    executed = run_lesson(TEMPLATE_LESSON, out, parameters, timeout, leave_out_tag=WORKED_EXAMPLE_TAG)
     seconds = section_seconds(nbformat.read(executed, as_version=4))
     seconds["saving the notebook"] = max(0.0, round(time.perf_counter() - started - sum(seconds.values()), 1))
     summary = out / "summary.json"  # the lesson's write_outputs wrote the day it measured from

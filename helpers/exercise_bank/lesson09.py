@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import World
-from ..exercises import Exercise, ExerciseSet, Feedback, expect_choice, expect_number, largest_choice
+from ..exercises import (Exercise, ExerciseSet, Feedback, checked_when_asked, expect_choice, expect_number,
+                         largest_choice)
 from ..messy_exports import transactions_from
 from ..owndata import load_own_data
 from ..pipeline import PipelineResult, run_pipeline
@@ -103,13 +104,16 @@ def exercises(world: World, result: PipelineResult | None = None, folder: str | 
                       'answer_2 = worrying.groupby(result.customers["micro_segment"]).mean().idxmax()',
     )
 
-    with_two = run_pipeline(world, settings={"k": 2}).customers["micro_segment"].nunique()
+    def k_two_checker():  # a second pipeline run: made only when an answer is checked
+        with_two = run_pipeline(world, settings={"k": 2}).customers["micro_segment"].nunique()
+        return expect_number(with_two, mistakes={segments["micro_segment"].nunique(): "you kept the mapping's k; "
+                                                 "pass settings={'k': 2}"}
+                             if segments["micro_segment"].nunique() != with_two else None)
+
     q3 = Exercise(
         "q3", "Run the pipeline again with k = 2 micro-segments per macro tier: how many micro-segments are there "
               "then (\"no purchase yet\" included)?",
-        expect_number(with_two, mistakes={segments["micro_segment"].nunique(): "you kept the mapping's k; "
-                                          "pass settings={'k': 2}"}
-                      if segments["micro_segment"].nunique() != with_two else None),
+        checked_when_asked(k_two_checker),
         hint_text="run_pipeline(world, settings={'k': 2}) overrides the mapping's [segments]; count the distinct "
                   "values of its customers['micro_segment'].",
         solution_code='again = run_pipeline(world, settings={"k": 2})\n'

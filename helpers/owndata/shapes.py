@@ -121,6 +121,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
         present = values.notna()
+        may_be_blank = False  # only text can be blank; numbers and dates written out never are
         if pd.api.types.is_datetime64_any_dtype(values):
             text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
             if (values.dropna().dt.normalize() == values.dropna()).all():  # dates only: no midnight times
@@ -129,10 +130,16 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             text = values.astype("Int64").astype(str)  # 17850.0 (an id that had gaps) is written 17850
         elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             text = values.astype(str)
+        elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            text, may_be_blank = values.astype(object), True  # already text: nothing to convert
         else:
             text = values.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v), na_action="ignore")
+            may_be_blank = True
         text = text.astype(object).where(present)
-        out[column] = text.where(text.str.strip().ne("") if len(text) else text.notna())
+        if may_be_blank:  # a cell of spaces is empty, as in a CSV; found among the distinct values (fast on 500k rows)
+            blank = [v for v in pd.unique(text.dropna()) if not v.strip()]
+            text = text.where(~text.isin(blank)) if blank else text
+        out[column] = text
     return out
 
 
