@@ -149,8 +149,8 @@ def shopify_orders_export(n_orders: int = 30, n_customers: int = 12, random_stat
     "partially_refunded"). Totals add up: Subtotal = the lines' quantity x price, Total = Subtotal + Shipping.
 
     >>> export = shopify_orders_export()
-    >>> export["Name"].nunique(), int(export["Email"].notna().sum()), export["Email"].dropna().str.endswith("@example.com").all()
-    (30, 30, np.True_)
+    >>> export["Name"].nunique(), int(export["Email"].notna().sum()), bool(export["Email"].dropna().str.endswith("@example.com").all())
+    (30, 30, True)
     """
     rng = np.random.default_rng(random_state)
     start = pd.Timestamp("2024-01-08 09:00")
@@ -181,7 +181,8 @@ def shopify_orders_export(n_orders: int = 30, n_customers: int = 12, random_stat
                             "Shipping Method": "Standard", "Billing Country": ("DE", "FR", "NL")[customer % 3],
                             "Refunded Amount": f"{refund:.2f}"})
             rows.append(row)
-    return pd.DataFrame(rows, columns=list(SHOPIFY_COLUMNS)).replace("", np.nan)
+    export = pd.DataFrame(rows, columns=list(SHOPIFY_COLUMNS))
+    return export.where(export.ne(""))  # empty cells as missing (replace("", nan) downcasts, and pandas 2.2 warns)
 
 
 SHOPIFY_MAPPING = """# A Shopify orders export (Admin > Orders > Export, "CSV for Excel"): one row per line item, order-level

@@ -541,7 +541,8 @@ def _line_status(reader: ValueParser, spec: dict, roles: dict, lines: pd.DataFra
     reader.ledger.exclude("negative unit price (a bad-debt or accounting adjustment)",
                           (lines["unit_price"] < 0).to_numpy(), step="shape")
     # counted in the loader on the lines still kept (Online Retail's plain negatives all lack a customer id)
-    refund = (lines["product_id"] == REFUND_CODE).to_numpy(bool) if "refund_amount" in roles else False
+    refund = ((lines["product_id"] == REFUND_CODE).to_numpy(bool) if "refund_amount" in roles
+              else np.zeros(len(lines), bool))  # an array either way: ~ on a plain bool is an int (Python 3.12+ warns)
     lines.attrs["plain_negative"] = (negative & ~reversal & ~refund, prefix)
     if prefix:
         notes.append(f"orders: an invoice number starting with '{prefix}' reverses earlier lines: kept as a return "
