@@ -104,6 +104,21 @@ def _roles(raw: pd.DataFrame, world: World) -> dict:
     return roles
 
 
+def _usual(raw: pd.DataFrame, roles: dict) -> pd.Series:
+    """:func:`usual_cleaning` on this file's columns, as the mapping resolved them."""
+    return usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"])
+
+
+def _written_value(raw: pd.DataFrame, roles: dict) -> pd.Series:
+    """Each line's quantity x price as written: the value the usual books sum."""
+    return _numbers(raw[roles["quantity"]]) * _numbers(raw[roles["unit_price"]])
+
+
+def _non_products_as_one(kit: pd.Series) -> pd.Series:
+    """The kit's outcomes with every non-product code in one outcome (postage, fees, manual entries)."""
+    return kit.where(~kit.str.startswith(NON_PRODUCT), NON_PRODUCT + " (postage, fees, manual entries)")
+
+
 def reconcile_lines(raw: pd.DataFrame, world: World, by_code: bool = False) -> pd.DataFrame:
     """Lines by the kit's outcome (rows) and the usual cleaning's (columns), with totals.
 
@@ -117,10 +132,10 @@ def reconcile_lines(raw: pd.DataFrame, world: World, by_code: bool = False) -> p
         reconcile_lines(raw, load_own_data("templates/examples/online_retail.toml"))
     """
     roles = _roles(raw, world)
-    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"])
+    usual = _usual(raw, roles)
     kit = kit_outcomes(raw, world)
     if not by_code:
-        kit = kit.where(~kit.str.startswith(NON_PRODUCT), NON_PRODUCT + " (postage, fees, manual entries)")
+        kit = _non_products_as_one(kit)
     table = pd.crosstab(kit, usual, margins=True, margins_name="all lines")
     columns = [c for c in (KEPT, *USUAL_RULES) if c in table.columns] + ["all lines"]
     rows = ([r for r in (KIT_SALE, KIT_RETURN) if r in table.index]
@@ -141,7 +156,7 @@ def compare_customers(raw: pd.DataFrame, world: World) -> pd.DataFrame:
     """
     roles = _roles(raw, world)
     ids = raw[roles["customer_id"]].where(~_no_id(raw[roles["customer_id"]]))
-    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"])
+    usual = _usual(raw, roles)
     kit = kit_outcomes(raw, world)
     in_usual = set(ids[usual == KEPT].dropna())
     in_kit = set(ids[kit.str.startswith("kept").to_numpy()].dropna())
@@ -171,9 +186,9 @@ def books_compared(raw: pd.DataFrame, world: World) -> pd.DataFrame:
         books_compared(raw, load_own_data("templates/examples/online_retail.toml"))
     """
     roles = _roles(raw, world)
-    usual = usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"]) == KEPT
+    usual = _usual(raw, roles) == KEPT
     kept = raw[usual.to_numpy()]
-    usual_revenue = float((_numbers(kept[roles["quantity"]]) * _numbers(kept[roles["unit_price"]])).sum())
+    usual_revenue = float(_written_value(kept, roles).sum())
     kit_lines = kit_outcomes(raw, world).str.startswith("kept").to_numpy()
     books = {"usual cleaning": [int(usual.sum()), kept[roles["customer_id"]].nunique(), round(usual_revenue, 2)],
              "the kit": [int(kit_lines.sum()), world.orders["customer_id"].nunique(),
@@ -197,10 +212,9 @@ def revenue_gap(raw: pd.DataFrame, world: World) -> pd.DataFrame:
         revenue_gap(raw, load_own_data("templates/examples/online_retail.toml"))
     """
     roles = _roles(raw, world)
-    usual = (usual_cleaning(raw, roles["customer_id"], roles["quantity"], roles["unit_price"]) == KEPT).to_numpy()
-    kit = kit_outcomes(raw, world)
-    kit = kit.where(~kit.str.startswith(NON_PRODUCT), NON_PRODUCT + " (postage, fees, manual entries)")
-    written = (_numbers(raw[roles["quantity"]]) * _numbers(raw[roles["unit_price"]])).to_numpy()
+    usual = (_usual(raw, roles) == KEPT).to_numpy()
+    kit = _non_products_as_one(kit_outcomes(raw, world))
+    written = _written_value(raw, roles).to_numpy()
     kept = kit.str.startswith("kept").to_numpy()
     net = np.zeros(len(raw))
     net[kept] = net_line_value(world.orders).to_numpy()  # the kit's kept lines are its orders, in the file's order
