@@ -11,6 +11,8 @@ Modules, one per concept:
 * :mod:`helpers.features`  one definition of every customer measure: pandas builder, SQL compiler, presets
 * :mod:`helpers.rfm`, :mod:`helpers.lifecycle`, :mod:`helpers.clustering`, :mod:`helpers.rules`,
   :mod:`helpers.predict`, :mod:`helpers.monitoring`, :mod:`helpers.privacy` the lessons' methods
+* :mod:`helpers.clv`       customer lifetime value: the purchase history, BG/NBD, Gamma-Gamma, tracking
+* :mod:`helpers.real_data` the real public data sets of datasets/real/, through the template's reader
 * :mod:`helpers.pipeline`  the template pipeline (console command ``kit-pipeline``)
 * :mod:`helpers.uplift`    randomized tests, uplift models and curves, targeting decisions (a sub-package)
 * :mod:`helpers.campaign`  campaign plans: reach, economics, budgets; :mod:`helpers.audiences` the export

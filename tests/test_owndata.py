@@ -413,3 +413,19 @@ def test_zero_amounts_are_not_purchases_and_the_detected_date_format_is_reported
     world = load_own_data({"data": {"bad_row_limit": 0.5}, "orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions"}})
     assert world.report.excluded["orders"]["reason"].tolist() == ["zero amount"]
     assert any("date format '%d/%m/%Y' (detected)" in note for note in world.report.notes)
+
+
+def test_zero_amounts_kept_are_purchases_of_no_value(tmp_path):
+    """A free CD is still a purchase for a model of purchase counts (CDNOW has 80): zero_amounts = "keep" says so."""
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,2024-01-25,20\n1,2024-01-26,0\n")
+    world = load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions", "zero_amounts": "keep"}})
+    assert world.orders["unit_price"].tolist() == [20.0, 0.0]
+    assert world.orders["status"].tolist() == ["completed", "completed"]
+    assert world.report.excluded.get("orders") is None or world.report.excluded["orders"].empty
+    assert any("1 transaction(s) of zero amount kept as purchases of no value" in note for note in world.report.notes)
+
+
+def test_zero_amounts_takes_keep_or_exclude_only(tmp_path):
+    write(tmp_path, "t.csv", "customer_id,date,amount\n1,2024-01-25,20\n")
+    with pytest.raises(MappingError, match=r"zero_amounts must be \"exclude\" \(the default\) or \"keep\", got 'yes'"):
+        load_own_data({"orders": {"file": str(tmp_path / "t.csv"), "shape": "transactions", "zero_amounts": "yes"}})

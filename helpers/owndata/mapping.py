@@ -66,7 +66,7 @@ ROLES = {  # table -> (required roles, optional roles)
 }
 SETTINGS = {  # keys of a section that are not column roles
     "orders": {"file", "format", "sheet", "shape", "date_format", "decimal", "cancelled_prefix", "non_product_codes",
-               "status_values", "separator", "encoding", "missing_ids", "order_fields", "headers_file"},
+               "status_values", "separator", "encoding", "missing_ids", "order_fields", "headers_file", "zero_amounts"},
     "customers": {"file", "format", "sheet", "date_format", "decimal", "separator", "encoding", "missing_ids"},
     "products": {"file", "format", "sheet", "decimal", "separator", "encoding"},
     "events": {"file", "format", "sheet", "date_format", "separator", "encoding", "missing_ids"},
@@ -144,6 +144,13 @@ def check_mapping(mapping: dict, base: str | Path = ".") -> dict:
                                        f"or remove {key}")
                 raise MappingError(section, key, f"unknown key '{key}' in [{section}]{_close(key, allowed)}; "
                                    f"keys: {sorted(allowed)}")
+        if section == "orders" and "zero_amounts" in values:
+            if values["zero_amounts"] not in ("exclude", "keep"):
+                raise MappingError("orders", "zero_amounts", 'zero_amounts must be "exclude" (the default) or "keep", '
+                                   f"got {values['zero_amounts']!r}")
+            if table != "transactions":
+                raise MappingError("orders", "zero_amounts", f'zero_amounts applies to shape = "transactions"; '
+                                   f'this mapping\'s shape is "{table}", whose lines of zero quantity are left out')
         if section in ("orders", *OPTIONAL_TABLES):
             if "file" not in values:
                 raise MappingError(section, "file", f"[{section}] needs file = \"...\" (the path of the file)")

@@ -433,7 +433,13 @@ def read_orders(spec: dict, bad_row_limit: float = 0.01, currency: str | None = 
         lines["unit_price"] = amount.abs()
         lines["discount"] = 0.0
         lines["status"] = np.where(amount < 0, "returned", "completed")
-        reader.ledger.exclude("zero amount", (amount == 0).to_numpy(), step="shape")
+        zero = (amount == 0).to_numpy()
+        if spec.get("zero_amounts", "exclude") == "keep":  # a free item is still a purchase, for models of counts
+            if zero.any():
+                notes.append(f"orders: {int(zero.sum()):,} transaction(s) of zero amount kept as purchases of no value "
+                             "(zero_amounts = \"keep\")")
+        else:
+            reader.ledger.exclude("zero amount", zero, step="shape")
         notes.append("orders: a transaction log has no products, so category and margin features are not available")
     else:
         lines["order_id"] = reader.text(roles["order_id"])
