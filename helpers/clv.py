@@ -236,6 +236,25 @@ class BGNBD:
         expected = (a + b + x - 1) / (a - 1) * (1 - tail) / (1 + self._dropout_odds(x, t_x, big_t))
         return pd.Series(expected, index=history.index, name="expected_purchases")
 
+    def probability_of_purchase(self, history: pd.DataFrame, horizon: float) -> pd.Series:
+        """P(at least one purchase in the ``horizon`` after the history ends): alive, and the rate yields one.
+
+        A customer drops out only just after a purchase, so one with no
+        purchase in the window is either gone or alive and quiet:
+        P(none) = (1 - P(alive)) + P(alive) ((alpha + T) / (alpha + T + t))^(r + x).
+
+        >>> model = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks")
+        >>> history = pd.DataFrame({"repeat_purchases": [2], "last_purchase_time": [30.43], "observed_time": [38.86]})
+        >>> model.probability_of_purchase(history, 39).round(3).tolist()
+        [0.555]
+        """
+        if horizon < 0:
+            raise ValueError(f"horizon must be zero or more ({self.unit}), got {horizon}")
+        x, _, big_t = _history_arrays(history)
+        quiet = ((self.alpha + big_t) / (self.alpha + big_t + horizon)) ** (self.r + x)
+        alive = self.probability_alive(history).to_numpy()
+        return pd.Series(alive * (1 - quiet), index=history.index, name="probability_of_purchase")
+
     def expected_purchases_new(self, time) -> np.ndarray:
         """Expected repeat purchases of a customer in the ``time`` after their first purchase (equation 9).
 
@@ -444,3 +463,28 @@ def conditional_expectations(purchases: BGNBD, history: pd.DataFrame, holdout: p
     summary.index = [f"{g}+" if g == top else str(g) for g in summary.index]
     summary.index.name = "repeat_purchases"
     return summary
+
+
+def alive_grid(purchases: BGNBD, observed_time: float, repeat_purchases=range(0, 11, 2), since_last=None) -> pd.DataFrame:
+    """P(alive) of customers all observed for ``observed_time``, by repeat purchases (rows) and time since the last (columns).
+
+    The picture of what the model has learnt: more purchases make a long
+    silence more telling. ``since_last`` defaults to five steps from 0 to
+    ``observed_time``.
+
+    >>> model = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks")
+    >>> alive_grid(model, 39, repeat_purchases=[1, 5], since_last=[0, 30]).round(2).to_numpy().tolist()
+    [[0.75, 0.42], [0.89, 0.02]]
+    """
+    since = np.linspace(0, observed_time, 5) if since_last is None else np.asarray(since_last, dtype=float)
+    if (since > observed_time).any() or (since < 0).any():
+        raise ValueError(f"since_last must lie between 0 and observed_time ({observed_time})")
+    xs = np.asarray(list(repeat_purchases), dtype=float)
+    x, gap = np.meshgrid(xs, since, indexing="ij")
+    history = pd.DataFrame({"repeat_purchases": x.ravel(), "last_purchase_time": observed_time - gap.ravel(),
+                            "observed_time": np.full(x.size, float(observed_time))})
+    history.loc[history["repeat_purchases"] == 0, "last_purchase_time"] = 0.0  # no repeat: nothing to be silent after
+    alive = purchases.probability_alive(history).to_numpy().reshape(x.shape)
+    unit = purchases.unit
+    return pd.DataFrame(alive, index=pd.Index(xs.astype(int), name="repeat purchases"),
+                        columns=pd.Index([f"{g:g}" for g in since], name=f"{unit} since the last purchase"))

@@ -116,6 +116,37 @@ def lapsed_share(world: Truth, groups: pd.Series) -> pd.Series:
     return lapsed.groupby(groups, observed=False).mean()
 
 
+def lapse_detection(world: Truth, scores: pd.DataFrame, on: str | pd.Timestamp) -> pd.DataFrame:
+    """How well each score (a column; higher = more likely gone) finds the customers whose hidden lapse date is on or before ``on``.
+
+    Per score: the AUC at telling truly lapsed customers from the rest (0.5 =
+    chance, 1 = perfect) and the share truly lapsed among the tenth it ranks
+    highest; the truly lapsed share of all the customers scored is in the
+    ``lapsed_share`` column. Rows are sorted best first.
+
+    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3, 4], "lapse_date": pd.to_datetime(["2026-01-01", "2027-01-01",
+    ...                       "2026-02-01", "2027-01-01"])})
+    >>> lapse_detection(truth, pd.DataFrame({"good": [0.9, 0.1, 0.8, 0.2], "bad": [0.1, 0.9, 0.2, 0.8]}, index=[1, 2, 3, 4]),
+    ...                 "2026-06-30")["auc_true_lapse"].tolist()
+    [1.0, 0.0]
+    """
+    from sklearn.metrics import roc_auc_score
+
+    lapsed = (_truth(world, scores.index)["lapse_date"] <= pd.Timestamp(on)).to_numpy()
+    if lapsed.all() or not lapsed.any():
+        raise ValueError(f"every customer scored is {'lapsed' if lapsed.all() else 'active'} on {pd.Timestamp(on).date()}: "
+                         "nothing to tell apart")
+    rows = {}
+    for name in scores.columns:
+        score = scores[name].to_numpy(float)
+        top = score >= np.quantile(score, 0.9)
+        rows[name] = {"auc_true_lapse": round(float(roc_auc_score(lapsed, score)), 3),
+                      "lapsed_in_top_tenth": round(float(lapsed[top].mean()), 3),
+                      "lapsed_share": round(float(lapsed.mean()), 3)}
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("score")
+    return table.sort_values("auc_true_lapse", ascending=False, kind="stable")
+
+
 def persona_mix(world: Truth, customers: pd.Index | pd.Series) -> pd.Series:
     """Share of each hidden persona among ``customers`` (ids, or a True/False Series indexed by id), largest first."""
     if isinstance(customers, pd.Series) and pd.api.types.is_bool_dtype(customers):

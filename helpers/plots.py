@@ -203,3 +203,23 @@ def flow_bars(shares: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> p
            ylabel=shares.index.name or "", xlim=(0, 1))
     ax.legend(title=shares.columns.name or "", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
     return ax
+
+
+def tracking_plot(tracking: pd.DataFrame, title: str, cumulative: bool = False, ax: plt.Axes | None = None) -> plt.Axes:
+    """Repeat purchases per period, actual (solid) against the model (dashed), the holdout shaded.
+
+    ``tracking`` is :func:`helpers.clv.repeat_purchase_tracking`'s table;
+    ``cumulative`` plots the running totals instead.
+    """
+    ax = _axes(ax)
+    colours = sns.color_palette(PALETTE)
+    actual, expected = ("cumulative_actual", "cumulative_expected") if cumulative else ("actual", "expected")
+    ax.plot(tracking["period_end"], tracking[actual], color=colours[0], linewidth=2, label="actual")
+    ax.plot(tracking["period_end"], tracking[expected], color=colours[1], linewidth=2, linestyle="--", label="model")
+    holdout = tracking.loc[tracking["holdout"], "period_end"]
+    if len(holdout):
+        ax.axvspan(holdout.iloc[0], holdout.iloc[-1], color="grey", alpha=0.15, label="holdout (not seen by the model)")
+    ax.set_ylim(bottom=0)
+    ax.set(title=title, xlabel="period ending", ylabel=("cumulative " if cumulative else "") + "repeat purchases")
+    ax.legend()
+    return ax

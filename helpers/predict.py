@@ -271,3 +271,35 @@ def predictive_segments(probability: pd.Series, table: pd.DataFrame, order_value
     groups["viable"] = groups["customers"] >= min_customers
     return groups.sort_values("expected_value", ascending=False, kind="stable").round(
         {"mean_probability": 3, "observed_rate": 3, "expected_value": 0})
+
+
+def clv_segments(values: pd.DataFrame, alive_at: float = 0.5, actual_value: pd.Series | None = None) -> pd.DataFrame:
+    """Lifetime-value micro-segments: value band (by :func:`propensity_bands` of the CLV) x likely active or likely gone.
+
+    ``values`` is :func:`helpers.clv.lifetime_value`'s table. A customer is
+    *likely active* when P(alive) is at least ``alive_at``. Per segment:
+    customers, mean P(alive), mean and total CLV and its share of the total;
+    with ``actual_value`` (what each customer later spent), the mean actual
+    value beside the mean CLV. Returns the table and, as ``.attrs["segment"]``,
+    each customer's segment.
+
+    >>> values = pd.DataFrame({"clv": [100.0, 50.0, 10.0, 5.0, 1.0], "probability_alive": [0.9, 0.2, 0.8, 0.9, 0.1]})
+    >>> clv_segments(values)["customers"].to_dict()
+    {'high value, likely active': 1, 'medium value, likely active': 1, 'medium value, likely gone': 1, 'low value, likely active': 1, 'low value, likely gone': 1}
+    """
+    band = propensity_bands(values["clv"])
+    alive = np.where(values["probability_alive"].to_numpy() >= alive_at, "likely active", "likely gone")
+    segment = band.astype(str) + " value, " + alive
+    frame = pd.DataFrame({"segment": segment, "clv": values["clv"], "probability_alive": values["probability_alive"]})
+    aggregations = {"customers": ("clv", "size"), "mean_probability_alive": ("probability_alive", "mean"),
+                    "mean_clv": ("clv", "mean"), "total_clv": ("clv", "sum")}
+    if actual_value is not None:
+        frame["actual"] = actual_value.reindex(values.index).fillna(0.0).to_numpy()
+        aggregations["mean_actual_value"] = ("actual", "mean")
+    order = [f"{b} value, {a}" for b in ("high", "medium", "low") for a in ("likely active", "likely gone")]
+    table = frame.groupby("segment").agg(**aggregations).reindex([o for o in order if o in set(segment)])
+    table.insert(4, "share_of_clv", table["total_clv"] / table["total_clv"].sum())
+    table = table.round({"mean_probability_alive": 3, "mean_clv": 2, "total_clv": 0, "share_of_clv": 3,
+                         "mean_actual_value": 2})
+    table.attrs["segment"] = segment.rename("clv_segment")
+    return table

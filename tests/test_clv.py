@@ -112,6 +112,17 @@ def test_expected_purchases_grow_with_the_horizon_and_start_at_zero():
     assert (values[:, 0] == 0).all() and (np.diff(values, axis=1) > 0).all()
 
 
+def test_probability_of_purchase_agrees_with_the_model_simulated_forward():
+    """P(a purchase in the next t) checked against customers drawn from the model's posterior and run forward."""
+    x, t_x, big_t, horizon = 2, 30.43, 38.86, 20.0
+    rng = np.random.default_rng(3)
+    alive = rng.random(400_000) < PAPER.probability_alive(history_of([x], [t_x], [big_t])).iloc[0]
+    rate = rng.gamma(PAPER.r + x, 1 / (PAPER.alpha + big_t), alive.size)   # the rate's posterior given the history
+    buys = alive & (rng.exponential(1 / rate) < horizon)                    # alive now: drop-out only after a purchase
+    assert PAPER.probability_of_purchase(history_of([x], [t_x], [big_t]), horizon).iloc[0] == pytest.approx(
+        buys.mean(), abs=3e-3)
+
+
 def test_history_rows_that_are_not_a_history_are_named():
     with pytest.raises(ValueError, match=r"rows \[1\] are not a purchase history"):
         PAPER.probability_alive(history_of([1, 1], [3.0, 9.0], [5.0, 4.0]))

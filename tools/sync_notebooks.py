@@ -165,7 +165,7 @@ def syllabus() -> str:
         explorer = ", ".join(sorted(set(re.findall(r"explorers import ([\w, ]+)", code)))) or "none"
         rows.append(f"| {session} | [{title}](../notebooks/{filename}) | {lesson_facts(filename)[0]} | "
                     f"{needs.group(1) if needs else ''} | {exercises} (solutions: `ex.qN.solution()`, "
-                    f"`helpers/exercise_bank/lesson{title[:2]}.py`) | {explorer} |")
+                    f"`helpers/exercise_bank/lesson{title.split(" · ")[0]}.py`) | {explorer} |")
     return "\n".join(rows)
 
 
