@@ -221,6 +221,33 @@ def lift_table(actual: pd.Series, score: pd.Series, bins: int = 10) -> pd.DataFr
     return table
 
 
+def score_comparison(actual: pd.Series, scores: pd.DataFrame) -> pd.DataFrame:
+    """Several scores of the same customers (columns; higher = more likely) judged on one outcome: AUC and top-decile lift.
+
+    Scores need not be probabilities (days since the last order ranks too);
+    a score that is one, ``mean_score`` beside ``actual_rate`` says whether
+    it can be read as a rate. Rows are sorted by AUC, best first.
+
+    >>> actual = pd.Series([1, 0, 1, 0] * 5)
+    >>> scores = pd.DataFrame({"p": [0.9, 0.2, 0.7, 0.1] * 5, "days": [3, 40, 10, 90] * 5})
+    >>> score_comparison(actual, scores)["auc"].tolist()
+    [1.0, 0.0]
+    """
+    missing = scores.index.difference(actual.index)
+    if len(missing):
+        raise KeyError(f"{len(missing)} scored customers have no outcome, e.g. {missing[:3].tolist()}")
+    actual = actual.reindex(scores.index).astype(float)
+    rows = {}
+    for name in scores.columns:
+        score = scores[name].astype(float)
+        rows[name] = {"auc": round(float(roc_auc_score(actual, score)), 3),
+                      "top_decile_lift": float(lift_table(actual, score)["lift"].iloc[0]),
+                      "mean_score": round(float(score.mean()), 4) if score.between(0, 1).all() else np.nan,
+                      "actual_rate": round(float(actual.mean()), 4)}
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("score")
+    return table.sort_values("auc", ascending=False, kind="stable")
+
+
 def calibration_table(actual: pd.Series, probability: pd.Series, bins: int = 10) -> pd.DataFrame:
     """Mean predicted probability beside the observed rate, in equal-sized groups of predictions."""
     group = pd.qcut(_tie_broken_rank(probability, ascending=True), bins, labels=False) + 1

@@ -153,3 +153,51 @@ def test_lesson_09_real_customers_are_ranked_less_well_and_the_level_carries_the
         assert (f"when {m['training_base_rate']:.0%} of buyers did not come back" in text
                 and f"it predicts {m['mean_prediction']:.0%} on average" in text
                 and f"where {m['base_rate']:.0%} did not come back" in text)
+
+
+def test_lesson_04b_bgnbd_ranks_churn_nearly_as_well_as_lesson_04_without_labels_but_finds_true_lapse_worst(churn):
+    """The lesson's sample-world conclusion: on lesson 04's churn question the trained model ranks a little better
+    than BG/NBD, both beat recency; graded against the hidden lapse dates, recency is best and P(alive) worst."""
+    from helpers.clv import fit_bgnbd, purchase_history
+    from helpers.grading import lapse_detection
+    from helpers.predict import score_comparison
+
+    world, kept, _ = churn
+    history = purchase_history(world.orders, "2026-06-30", unit="days")
+    model = fit_bgnbd(history, unit="days")
+    active = history.loc[kept.actual.index]
+    scores = pd.DataFrame({"churn model": kept.predictions,
+                           "bgnbd": 1 - model.probability_of_purchase(active, 90),
+                           "recency": kept.features["recency_days"]})
+    ranked = score_comparison(kept.actual, scores)
+    assert list(ranked.index) == ["churn model", "bgnbd", "recency"]
+    assert ranked.loc["churn model", "auc"] - ranked.loc["bgnbd", "auc"] < 0.03      # "close", "a little better"
+    actual = ranked.loc["bgnbd", "actual_rate"]
+    assert abs(ranked.loc["bgnbd", "mean_score"] - actual) < abs(ranked.loc["churn model", "mean_score"] - actual)
+    graded = lapse_detection(world, scores.assign(alive=1 - model.probability_alive(active)), on="2026-06-30")
+    assert graded.index[0] == "recency" and graded.index[-1] == "alive"
+    text = prose("04b")
+    if pinned_environment():
+        assert (f"(AUC {ranked.loc['churn model', 'auc']:.3f} against {ranked.loc['bgnbd', 'auc']:.3f})" in text
+                and f"recency alone ({ranked.loc['recency', 'auc']:.3f})" in text)
+        assert (f"(AUC {graded.loc['alive', 'auc_true_lapse']:.3f}), and plain recency is the best "
+                f"({graded.loc['recency', 'auc_true_lapse']:.3f})") in text
+        assert f"({graded.loc['churn model', 'lapsed_in_top_tenth']:.0%} of its top tenth" in text
+        assert (f"{ranked.loc['bgnbd', 'mean_score']:.1%} and {ranked.loc['churn model', 'mean_score']:.1%} "
+                f"predicted, {actual:.1%} churned") in text
+
+
+def test_lesson_04b_cdnow_reproduces_the_paper_and_the_text_says_what_the_holdout_shows():
+    from helpers.clv import fit_bgnbd, purchase_history, repeat_purchase_tracking
+    from helpers.real_data import cdnow
+
+    cohort = cdnow()
+    history = purchase_history(cohort.orders, "1997-09-30", unit="weeks")
+    model = fit_bgnbd(history)
+    assert {k: round(v, 3) for k, v in model.parameters().items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
+                                                                       "b": 2.426}
+    tracking = repeat_purchase_tracking(cohort.orders, model, history, "1997-09-30", "1998-06-30")
+    error = tracking["cumulative_expected"].iloc[-1] / tracking["cumulative_actual"].iloc[-1] - 1
+    assert -0.05 < error < 0   # "a few percent under by week 78"
+    text = prose("04b")
+    assert "a few percent under by week 78" in text and "to three significant figures" in text

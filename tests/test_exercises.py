@@ -167,3 +167,33 @@ def test_lesson09_books_question_explains_every_wrong_choice(small_world, tmp_pa
         feedback = q4.check(wrong)
         assert not feedback.correct and lesson09.WHY_NOT_BOOKS[wrong] in feedback.message
     assert not q4.check(4338).correct
+
+
+def test_lesson04b_names_the_usual_mistakes_and_explains_each_wrong_prediction(small_world):
+    from helpers.exercise_bank import lesson04b
+    ex = lesson04b.exercises(small_world)
+    names = lesson04b.setup(small_world)
+    model = names["model"]
+    right = float(model.probability_alive(lesson04b.one_customer(4, 10, 39)).iloc[0])
+    assert ex.q1.check(right).correct
+    for wrong, said in [((4, 29, 39), "weeks since the last purchase"), ((5, 10, 39), "counts those after the first")]:
+        feedback = ex.q1.check(float(model.probability_alive(lesson04b.one_customer(*wrong)).iloc[0]))
+        assert not feedback.correct and said in feedback.message
+    assert not ex.q1.check(round(right, 2) + 0.01).correct
+    assert "not rebuilt" in ex.q2.check(model.alpha).message
+    assert "seven times larger" in ex.q2.check(model.alpha / 7).message
+    expected, made = lesson04b.season_forecast(small_world)
+    gap = expected / made - 1
+    answer = "over" if gap > 0.05 else "under" if gap < -0.05 else "within 5%"
+    assert ex.q3.check(answer).correct
+    for wrong in set(lesson04b.SEASON_OPTIONS) - {answer}:
+        feedback = ex.q3.check(wrong)
+        assert not feedback.correct and f"customers made {made:,}" in feedback.message
+
+
+def test_lesson04b_season_question_is_under_on_the_sample():
+    """On the committed sample the holiday quarter is under-forecast by far: the judgment the lesson asks for."""
+    from helpers.data import load_world
+    from helpers.exercise_bank import lesson04b
+    expected, made = lesson04b.season_forecast(load_world())
+    assert expected / made - 1 < -0.2

@@ -30,6 +30,7 @@ LESSONS = {
     "02_rfm_and_lifecycle.ipynb": "02 · Behavior: RFM scores, named segments, lifecycle stages and cohorts",
     "03_micro_segments_by_clustering.ipynb": "03 · Micro-segments by clustering, inside macro segments",
     "04_rule_based_and_predictive_micro_segments.ipynb": "04 · Rule-based and predictive micro-segments",
+    "04b_customer_lifetime_value.ipynb": "04b · Customer lifetime value: who is still a customer, and what they are worth",
     "05_campaign_design_and_roi.ipynb": "05 · Campaign design and ROI: a plan per micro-segment, reach, money and export",
     "06_experiments_and_uplift.ipynb": "06 · Experiments and uplift: who should get the campaign, proven on the randomized test",
     "07_monitoring_segment_migration.ipynb": "07 · Monitoring segment migration: transitions, the moves that matter, drift alerts",
@@ -165,7 +166,7 @@ def syllabus() -> str:
         explorer = ", ".join(sorted(set(re.findall(r"explorers import ([\w, ]+)", code)))) or "none"
         rows.append(f"| {session} | [{title}](../notebooks/{filename}) | {lesson_facts(filename)[0]} | "
                     f"{needs.group(1) if needs else ''} | {exercises} (solutions: `ex.qN.solution()`, "
-                    f"`helpers/exercise_bank/lesson{title.split(" · ")[0]}.py`) | {explorer} |")
+                    f"`helpers/exercise_bank/lesson{title.split(' · ')[0]}.py`) | {explorer} |")
     return "\n".join(rows)
 
 
