@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .audiences import audience_cells_from, export_audiences
+from .clv import fit_bgnbd, fit_gamma_gamma, lifetime_value, purchase_history
 from .clustering import (NEEDS, NEEDS_BROWSE_DAYS, SURVEY, clustering_features, fit_micro_segments, macro_segments,
                          micro_segment_profiles)
 from .data import DataContractError, World
@@ -53,13 +54,18 @@ DEFAULT_SEGMENT_SETTINGS = {"k": 4, "min_customers": None, "churn_horizon_days":
                             "rfm_scoring": "auto", "frequency_cuts": None}  # [segments] of a mapping overrides these
 VALUE_WINDOW_DAYS = 365  # frequency and value for migration: the same window at both dates (lesson 07)
 MAX_TRAIN_ROWS = 200_000
+CLV_HORIZON_DAYS = 365    # lifetime value over the next year, discounted at CLV_ANNUAL_DISCOUNT (lesson 04b)
+CLV_ANNUAL_DISCOUNT = 0.10
+MIN_CLV_HISTORY_DAYS = 180      # BG/NBD learns rates from repeat purchases: half a year before it is asked to
+MIN_CLV_REPEAT_BUYERS = 100     # and enough repeat buyers that four parameters (and three more for spend) are not loose
 MIN_CHURN_AUC = 0.55  # below this the churn model ranks customers hardly better than a coin: its scores are not written
 DEMO_SALT = "demo-salt-for-the-kit-sample-only"
-MONEY_COLUMNS = ("monetary",)  # money columns of segments.csv: written as <name>_<currency> (money_column)
+MONEY_COLUMNS = ("monetary", f"clv_{CLV_HORIZON_DAYS}d")  # money columns of segments.csv: written as <name>_<currency> (money_column)
 RETURNS_ONLY_NOTE = "customers with returns only: {n} (no purchase in the data; kept out of the segments, listed in returns_only_customers.csv)"
 NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency": the mapping declared none
 # parts of the pipeline that a data set may not support, and the result tables that come from them
 CHURN, MIGRATION = "churn risk, validated on a later period", "segment migration and drift alerts"
+CLV = "lifetime value (BG/NBD, Gamma-Gamma)"
 CAMPAIGN, AUDIENCES = "effect of each campaign arm against control", "audience files (consent, do-not-contact, pseudonyms)"
 TABLE_PARTS = {"churn_metrics": CHURN, "churn_by_lifecycle": CHURN, "migration": MIGRATION, "size_alerts": MIGRATION,
                "drift": MIGRATION, "campaign_effects": CAMPAIGN, "campaign_balance": CAMPAIGN, "audiences": AUDIENCES,
@@ -95,6 +101,9 @@ def capabilities(world: World, churn_horizon_days: int = 90) -> pd.DataFrame:
         (CHURN, "04", f"orders over {3 * churn_horizon_days} days",
          history >= 3 * churn_horizon_days,
          "" if history >= 3 * churn_horizon_days else f"only {history} days of orders; need {3 * churn_horizon_days}"),
+        (CLV, "04b", f"orders over {MIN_CLV_HISTORY_DAYS} days, {MIN_CLV_REPEAT_BUYERS} repeat buyers",
+         history >= MIN_CLV_HISTORY_DAYS,
+         "" if history >= MIN_CLV_HISTORY_DAYS else f"only {history} days of orders; need {MIN_CLV_HISTORY_DAYS}"),
         (MIGRATION, "07", "orders over a year and a half",
          history >= 540, "" if history >= 540 else f"only {history} days of orders; need 540"),
         (CAMPAIGN, "06", "campaign",
@@ -171,6 +180,7 @@ class PipelineResult:
     capabilities: pd.DataFrame
     customers: pd.DataFrame                  # one row per customer: scores, segments, churn risk
     churn_metrics: dict = field(default_factory=dict)
+    clv_metrics: dict = field(default_factory=dict)  # the fitted BG/NBD and Gamma-Gamma, and what CLV means here
     migration: pd.DataFrame | None = None     # transition matrix of RFM segments
     size_alerts: pd.DataFrame | None = None
     drift: pd.DataFrame | None = None
@@ -297,6 +307,10 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
         result.churn_metrics = {"trained_on_cutoff": str(train_cutoff.date()), "judged_on_cutoff": str(test_cutoff.date()),
                                 "horizon_days": horizon, "scored_customers": len(active), **evaluation.metrics}
 
+    say("lifetime value")
+    if able.loc[CLV, "available"]:
+        _clv_step(world, customers, result)
+
     say("migration and drift")
     if able.loc[MIGRATION, "available"]:
         earlier = as_of - pd.Timedelta(days=settings["migration_days"])
@@ -323,6 +337,32 @@ def run_pipeline(world: World, settings: dict | None = None, salt: str | None = 
     elif not spec and able.loc[AUDIENCES, "available"]:
         result.skipped.append((AUDIENCES, "no [audiences] section"))
     return result
+
+
+def _clv_step(world: World, customers: pd.DataFrame, result: PipelineResult) -> None:
+    """Expected purchases, probability alive and CLV per buyer (lesson 04b's helpers), or the reason there are none."""
+    history = purchase_history(world.orders, world.as_of, unit="days")
+    repeaters = int((history["repeat_purchases"] > 0).sum())
+    if repeaters < MIN_CLV_REPEAT_BUYERS:
+        result.skipped.append((CLV, f"{repeaters:,} customer(s) bought on two or more days; BG/NBD and Gamma-Gamma "
+                                    f"need at least {MIN_CLV_REPEAT_BUYERS}"))
+        return
+    try:
+        model, spend = fit_bgnbd(history, unit="days"), fit_gamma_gamma(history)
+    except ValueError as error:  # a fit that cannot converge, or spend too skewed for the model: said, not crashed
+        result.skipped.append((CLV, str(error)))
+        return
+    values = lifetime_value(model, spend, history, horizon=CLV_HORIZON_DAYS, annual_discount=CLV_ANNUAL_DISCOUNT)
+    values = values.reindex(customers.index)
+    customers[f"expected_purchases_{CLV_HORIZON_DAYS}d"] = values["expected_purchases"].round(3)
+    customers["probability_alive"] = values["probability_alive"].round(4)
+    customers[f"clv_{CLV_HORIZON_DAYS}d"] = values["clv"].round(2)
+    result.clv_metrics = {"customers": len(history), "repeat_buyers": repeaters, "horizon_days": CLV_HORIZON_DAYS,
+                          "annual_discount": CLV_ANNUAL_DISCOUNT,
+                          "clv_is": "net revenue (no margin applied), discounted",
+                          "bgnbd": {**model.parameters(), "log_likelihood": round(model.log_likelihood, 2)},
+                          "gamma_gamma": {"p": spend.p, "q": spend.q, "gamma": spend.gamma,
+                                          "repeat_buyers_fitted": spend.customers}}
 
 
 def returns_only_customers(orders: pd.DataFrame) -> pd.Index:
@@ -424,7 +464,7 @@ def write_outputs(result: PipelineResult, folder: str | Path) -> list[Path]:
                "segments": customers["rfm_segment"].value_counts().sort_index().to_dict() if len(customers) else {},
                "rfm_scoring": result.rfm_scoring,
                "micro_segments": int(customers["micro_segment"].nunique()) if len(customers) else 0,
-               "churn_model": result.churn_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
+               "churn_model": result.churn_metrics, "clv_model": result.clv_metrics, "skipped": [f"{part}: {why}" for part, why in result.skipped]}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
     written.append(folder / "summary.json")
     return written
@@ -554,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.notebook:
             print(f"error: {NOTEBOOK_MOVED}", file=sys.stderr)
             return 2
-        steps = ["reading and validating", "RFM scores, segments and lifecycle", "micro-segments", "churn risk",
+        steps = ["reading and validating", "RFM scores, segments and lifecycle", "micro-segments", "churn risk", "lifetime value",
                  "migration and drift", "campaign effects", "audiences", "writing results"]
         from tqdm.auto import tqdm
         bar = tqdm(total=len(steps), disable=args.quiet, unit="step", file=sys.stderr, desc=steps[0])

@@ -209,3 +209,44 @@ def test_a_normal_run_writes_the_arms_balance_beside_the_effects(small_world_dir
     assert set(balance["feature"]) == {f"campaign_id = {i}" for i in ids} and set(balance["arm"]) == {"treatment"}
     effects = pd.read_csv(tmp_path / "campaign_effects.csv")
     assert (effects["next_test_per_arm"] > 0).all() and set(effects["kind"]) == {"rate", "amount"}
+
+
+def test_the_pipeline_writes_the_lessons_clv_columns_for_buyers(small_world_dir, tmp_path):
+    """Expected purchases, probability alive and CLV per customer are lesson 04b's, from the same helpers."""
+    from helpers.clv import fit_bgnbd, fit_gamma_gamma, lifetime_value, purchase_history
+    own = load_own_data(sample_mapping(small_world_dir))
+    result = run_pipeline(own)
+    history = purchase_history(own.orders, own.as_of, unit="days")
+    model, spend = fit_bgnbd(history, unit="days"), fit_gamma_gamma(history)
+    values = lifetime_value(model, spend, history, horizon=365)
+    customers = result.customers
+    buyers = history.index.intersection(customers.index)
+    assert customers.loc[buyers, "clv_365d"].to_numpy() == pytest.approx(values.loc[buyers, "clv"].round(2).to_numpy())
+    assert customers.loc[buyers, "probability_alive"].to_numpy() == pytest.approx(
+        values.loc[buyers, "probability_alive"].round(4).to_numpy())
+    assert customers.loc[customers.index.difference(history.index), "clv_365d"].isna().all()   # no purchase: no CLV
+    assert result.clv_metrics["customers"] == len(history) and result.clv_metrics["horizon_days"] == 365
+    write_outputs(result, tmp_path)
+    header = (tmp_path / "segments.csv").read_text().splitlines()[0].split(",")
+    from helpers.pipeline import currency_code
+    assert {"expected_purchases_365d", "probability_alive", f"clv_365d_{currency_code(own)}"} <= set(header)
+    assert json.loads((tmp_path / "summary.json").read_text())["clv_model"]["bgnbd"]["r"] == pytest.approx(model.r)
+
+
+def test_clv_needs_half_a_year_and_enough_repeat_buyers_and_says_why(tmp_path):
+    days = pd.date_range("2024-01-01", periods=100, freq="D")
+    rows = pd.DataFrame({"customer_id": [1 + i % 40 for i in range(len(days) * 3)],
+                         "date": [d.strftime("%Y-%m-%d") for d in days for _ in range(3)],
+                         "amount": [10.0 + i % 7 for i in range(len(days) * 3)]})
+    rows.to_csv(tmp_path / "short.csv", index=False)
+    short = run_pipeline(load_own_data({"orders": {"file": str(tmp_path / "short.csv"), "shape": "transactions"}}))
+    assert dict(short.skipped)["lifetime value (BG/NBD, Gamma-Gamma)"] == "only 99 days of orders; need 180"
+    assert "clv_365d" not in short.customers.columns
+    once = pd.DataFrame({"customer_id": range(1, 401), "date": [d.strftime("%Y-%m-%d") for d in
+                                                                  pd.date_range("2024-01-01", periods=400, freq="D")],
+                         "amount": 20.0})
+    once.loc[len(once)] = [1, "2024-06-01", 15.0]       # one repeat buyer only
+    once.to_csv(tmp_path / "once.csv", index=False)
+    few = run_pipeline(load_own_data({"orders": {"file": str(tmp_path / "once.csv"), "shape": "transactions"}}))
+    assert dict(few.skipped)["lifetime value (BG/NBD, Gamma-Gamma)"] == (
+        "1 customer(s) bought on two or more days; BG/NBD and Gamma-Gamma need at least 100")
