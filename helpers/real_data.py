@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from .data import KIT_ROOT, World
 from .owndata import load_mapping, load_own_data
+from .uplift import numeric_columns
 
 REAL_DIR = KIT_ROOT / "datasets" / "real"
 EXAMPLES_DIR = KIT_ROOT / "templates" / "examples"
@@ -55,3 +57,33 @@ def cdnow(sample: bool = True, zero_amounts: str = "keep") -> World:
     return dataclasses.replace(world, orders=world.orders[world.orders["customer_id"].isin(ids)].reset_index(drop=True),
                                customers=world.customers[world.customers["customer_id"].isin(ids)].reset_index(drop=True),
                                meta=meta)
+
+
+class RandomizedTest(NamedTuple):
+    """One email arm of a randomized test against its control arm, ready for the uplift helpers."""
+
+    table: pd.DataFrame  # the rows as read, indexed by customer_id
+    treated: pd.Series  # True for the emailed arm
+    outcomes: pd.DataFrame  # one column per outcome of the mapping (visit, conversion, spend)
+    features: pd.DataFrame  # the mapping's pre-test features as numbers (text columns one 0/1 column per level)
+
+
+def hillstrom(email: str = "Womens E-Mail") -> RandomizedTest:
+    """The Hillstrom email test (MineThatData, 2008) through the template's reader: ``email`` against No E-Mail.
+
+    The features are those the worked example maps (``templates/examples/hillstrom.toml``),
+    recorded before the emails went out; text columns become one 0/1 column
+    per level (:func:`helpers.uplift.numeric_columns`).
+
+    >>> test = hillstrom()
+    >>> len(test.table), int(test.treated.sum()), test.outcomes.columns.tolist()
+    (42693, 21387, ['visit', 'conversion', 'spend'])
+    """
+    world = load_own_data(EXAMPLES_DIR / "hillstrom.toml")
+    spec = world.meta["mapping"]["campaign"]
+    if email not in spec["treatment_arms"]:
+        raise ValueError(f"email must be one of the test's emailed arms {spec['treatment_arms']}, got {email!r}")
+    table = world.campaign[world.campaign["arm"].isin([email, spec["control_arm"]])].set_index("customer_id")
+    treated = (table["arm"] == email).rename("treated")
+    outcomes = table[spec["outcomes"]].astype("float64")
+    return RandomizedTest(table, treated, outcomes, numeric_columns(table[spec["features"]]))

@@ -279,6 +279,28 @@ def test_models_reduce_to_rates_with_a_constant_estimator():
     assert model.treated_model_ is not estimator and not hasattr(estimator, "classes_")  # cloned, not fitted in place
 
 
+def test_class_transformation_reweights_the_arms_inside_a_pipeline():
+    # a Pipeline takes no plain sample_weight: the weights go to its last step, or an unequal split fails to fit
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    features, treated, outcome, _ = _campaign(n=1000, random_state=1, treated_share=0.2)
+    piped = ClassTransformationUplift(make_pipeline(StandardScaler(), DummyClassifier())).fit(features, treated, outcome)
+    assert np.allclose(piped.predict(features), average_effect(outcome, treated)["effect"])
+
+
+def test_the_default_models_take_missing_features_and_regularize():
+    # lesson 04's features have gaps (no browsing yet): the default fills them with the median and flags them
+    from helpers.uplift.models import default_estimator
+    features, treated, outcome, _ = _campaign(n=1000, random_state=4)
+    features = features.assign(gappy=np.where(np.arange(1000) % 3 == 0, np.nan, 1.0))
+    models = fit_uplift_models(features, treated, outcome)
+    scores = score_all(models, features)
+    assert np.isfinite(scores.to_numpy()).all()
+    assert type(default_estimator(binary=True)[-1]).__name__ == "LogisticRegression"
+    assert default_estimator(binary=True)[-1].C == 0.1
+    assert type(default_estimator(binary=False)).__name__ == "HistGradientBoostingRegressor"
+
+
 def test_models_refuse_what_they_cannot_learn_from():
     features, treated, outcome, _ = _campaign(n=200, random_state=2)
     with pytest.raises(ValueError, match="control arm is empty"):
@@ -355,6 +377,18 @@ def test_holdout_split_keeps_the_arm_shares_and_is_seeded():
     assert not split.equals(holdout_split(treated, test_share=0.3, random_state=2))
     with pytest.raises(ValueError, match="test_share"):
         holdout_split(treated, test_share=1.0)
+
+
+def test_holdout_split_can_keep_the_outcome_shares_too():
+    from helpers.uplift import holdout_split
+    treated = pd.Series([True] * 40 + [False] * 60)
+    outcome = pd.Series(([1] * 10 + [0] * 30) + ([1] * 20 + [0] * 40))
+    split = holdout_split(treated, test_share=0.5, random_state=3, outcome=outcome)
+    # each (arm, outcome) cell is halved exactly: 5 of 10, 15 of 30, 10 of 20, 20 of 40
+    cells = split.groupby([treated, outcome]).sum()
+    assert cells.tolist() == [20, 10, 15, 5]
+    with pytest.raises(ValueError, match="outcome has 99 rows but treated has 100"):
+        holdout_split(treated, outcome=outcome.iloc[:-1])
 
 
 def test_segment_effect_score_uses_only_the_fitting_rows_and_falls_back_when_small():

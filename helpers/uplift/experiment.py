@@ -32,6 +32,33 @@ def average_effect(outcome: Column, treated: Column, confidence: float = 0.95) -
                       "effect": effect, "low": effect - half, "high": effect + half, "p_value": p_value}, dtype="float64")
 
 
+def numeric_columns(features: pd.DataFrame) -> pd.DataFrame:
+    """Every column as numbers, as a balance check or a model reads them; indexed like ``features``.
+
+    True/False becomes 1/0, dates days since the earliest, and a text or
+    category column one 0/1 column per level, named ``"<column> = <level>"``.
+    A missing value stays missing (in every level's column: unknown, not "none
+    of the levels").
+
+    >>> numeric_columns(pd.DataFrame({"spend": [10, 20], "channel": ["Web", "Phone"]})).columns.tolist()
+    ['spend', 'channel = Phone', 'channel = Web']
+    """
+    parts = []
+    for name, column in features.items():  # one pass per column, to expand the text ones
+        if pd.api.types.is_datetime64_any_dtype(column):
+            column = column - column.min()
+        if pd.api.types.is_timedelta64_dtype(column):
+            column = column.dt.total_seconds() / 86400
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            parts.append(pd.Series(column.astype("Float64").to_numpy("float64", na_value=np.nan), name=name,
+                                   index=features.index))
+        else:
+            levels = pd.get_dummies(column, prefix=str(name), prefix_sep=" = ", dtype="float64")
+            levels[column.isna().to_numpy()] = np.nan
+            parts.append(levels)
+    return pd.concat(parts, axis=1)
+
+
 def arm_balance(features: pd.DataFrame, treated: Column) -> pd.DataFrame:
     """Did randomization work? Each feature's mean per arm and standardized difference (``imbalanced`` above 0.1).
 
@@ -47,19 +74,7 @@ def arm_balance(features: pd.DataFrame, treated: Column) -> pd.DataFrame:
     features = features if isinstance(features, pd.DataFrame) else pd.DataFrame(features)
     (t,) = _inputs(rows=features, treated=treated)
     _need_arms(t)
-    parts = []
-    for name, column in features.items():  # one pass per column, to expand the text ones
-        if pd.api.types.is_datetime64_any_dtype(column):
-            column = column - column.min()
-        if pd.api.types.is_timedelta64_dtype(column):
-            column = column.dt.total_seconds() / 86400
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            parts.append(pd.Series(column.astype("Float64").to_numpy("float64", na_value=np.nan), name=name))
-        else:
-            levels = pd.get_dummies(column.reset_index(drop=True), prefix=str(name), prefix_sep=" = ", dtype="float64")
-            levels[column.isna().to_numpy()] = np.nan  # unknown, not "none of the levels"
-            parts.append(levels)
-    expanded = pd.concat(parts, axis=1)
+    expanded = numeric_columns(features).reset_index(drop=True)
     arm, control = expanded[t], expanded[~t]
     spread = np.sqrt((arm.var() + control.var()) / 2)
     std_difference = ((arm.mean() - control.mean()) / spread.where(spread > 0)).where(spread != 0, 0.0)

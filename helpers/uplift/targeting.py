@@ -74,20 +74,26 @@ def targeting_comparison(scores: pd.DataFrame, outcome: Column, treated: Column,
 
 
 def split_scores(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, random_states: Sequence[int] = (0, 1, 2),
-                 segments: dict[str, pd.Series] | None = None, test_share: float = 0.5) -> dict[int, pd.DataFrame]:
+                 segments: dict[str, pd.Series] | None = None, test_share: float = 0.5, estimator=None,
+                 by_outcome: bool = False) -> dict[int, pd.DataFrame]:
     """Fit every method on several random splits; per random_state, the held-out customers' scores (one column per method).
 
-    Methods: the three models of :func:`~helpers.uplift.fit_uplift_models` and,
-    for each named labelling in ``segments``,
-    :func:`~helpers.uplift.segment_effect_score`. Each frame is indexed by the
-    held-out rows of ``features``; :func:`judge_splits` judges them on the
-    outcomes, :func:`helpers.grading.grade_splits` against the truth.
+    Methods: the three models of :func:`~helpers.uplift.fit_uplift_models`
+    (with ``estimator``, by default :func:`~helpers.uplift.default_estimator`)
+    and, for each named labelling in ``segments``,
+    :func:`~helpers.uplift.segment_effect_score`. Each split is
+    :func:`~helpers.uplift.holdout_split` by arm, and by outcome too with
+    ``by_outcome``. Each frame is indexed by the held-out rows of ``features``;
+    :func:`judge_splits` judges them on the outcomes,
+    :func:`helpers.grading.grade_splits` against the truth.
     """
     splits = {}
     for random_state in random_states:
-        held_out = holdout_split(treated, test_share=test_share, random_state=random_state)
+        held_out = holdout_split(treated, test_share=test_share, random_state=random_state,
+                                 outcome=outcome if by_outcome else None)
         fitting = ~held_out
-        models = fit_uplift_models(features[fitting], treated[fitting], outcome[fitting], random_state=random_state)
+        models = fit_uplift_models(features[fitting], treated[fitting], outcome[fitting], random_state=random_state,
+                                   estimator=estimator)
         scores = score_all(models, features[held_out])
         for name, labels in (segments or {}).items():
             scores[name] = segment_effect_score(labels, outcome, treated, fitting)[held_out].to_numpy()
@@ -108,14 +114,15 @@ def judge_splits(splits: dict[int, pd.DataFrame], outcome: pd.Series, treated: p
 
 def evaluate_on_splits(features: pd.DataFrame, treated: pd.Series, outcome: pd.Series, random_states: Sequence[int] = (0, 1, 2),
                        segments: dict[str, pd.Series] | None = None, test_share: float = 0.5,
-                       k: float = 0.3) -> pd.DataFrame:
+                       k: float = 0.3, estimator=None, by_outcome: bool = False) -> pd.DataFrame:
     """Fit and judge every method on several random splits: one row per (split, method).
 
     One split's ranking of methods can be luck; the spread across splits shows
     how much. :func:`split_scores` then :func:`judge_splits`: columns
     ``qini_auc`` (normalized) and ``uplift_at_k``.
     """
-    return judge_splits(split_scores(features, treated, outcome, random_states, segments, test_share), outcome, treated, k=k)
+    splits = split_scores(features, treated, outcome, random_states, segments, test_share, estimator, by_outcome)
+    return judge_splits(splits, outcome, treated, k=k)
 
 
 def sleeping_dogs(score: Column, threshold: float = 0.0) -> pd.Series:
