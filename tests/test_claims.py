@@ -201,3 +201,78 @@ def test_lesson_04b_cdnow_reproduces_the_paper_and_the_text_says_what_the_holdou
     assert -0.05 < error < 0   # "a few percent under by week 78"
     text = prose("04b")
     assert "a few percent under by week 78" in text and "to three significant figures" in text
+
+
+@pytest.fixture(scope="module")
+def sample_uplift():
+    """Lesson 06's sample-world test: features the day before the send, and its three splits scored."""
+    from helpers.features import day_before_campaign
+    from helpers.grading import grade_splits
+    from helpers.uplift import judge_splits, split_scores
+
+    world = load_world()
+    campaign = world.campaign.set_index("customer_id")
+    treated, converted = campaign["arm"] == "treatment", campaign["converted"].astype(int)
+    features = model_features(world, day_before_campaign(world)).loc[campaign.index]
+    splits = split_scores(features, treated, converted, random_states=(0, 1, 2))
+    judged = judge_splits(splits, converted, treated).merge(grade_splits(world, splits), on=["split", "method"])
+    return world, judged
+
+
+def test_lesson_06_the_two_model_uplift_orders_true_effects_best_on_every_split_and_the_response_model_worst(
+        sample_uplift):
+    _, judged = sample_uplift
+    quality = judged.pivot(index="split", columns="method", values="ordering_quality")
+    others = quality.drop(columns="two-model uplift")
+    assert quality["two-model uplift"].min() > others.max().max()           # "its worst is above every other's best"
+    assert (quality["response model"] < quality["class transformation"]).all()
+    text = prose("06")
+    if pinned_environment():
+        worst = quality["two-model uplift"].min()
+        assert f"its worst ({worst:.3f}) is above every other method's best" in text
+        first = quality.loc[0]
+        assert (f"the **two-model uplift** orders effects best ({first['two-model uplift']:.3f})" in text
+                and f"the **response model** ({first['response model']:.3f}) trail" in text)
+
+
+@pytest.fixture(scope="module")
+def hillstrom_lesson():
+    from helpers.real_data import hillstrom
+    from helpers.uplift import judge_splits, split_scores
+
+    real = hillstrom("Womens E-Mail")
+    visit = real.outcomes["visit"]
+    with threadpool_limits(1):
+        judged = judge_splits(split_scores(real.features, real.treated, visit, random_states=range(5), by_outcome=True),
+                              visit, real.treated)
+    return real, judged
+
+
+def test_lesson_06_on_hillstrom_uplift_beats_response_by_qini_on_every_split_but_is_close_at_30_percent(
+        hillstrom_lesson):
+    _, judged = hillstrom_lesson
+    qini = judged.pivot(index="split", columns="method", values="qini_auc")
+    assert qini["two-model uplift"].min() > qini.drop(columns="two-model uplift").max().max()
+    at_30 = judged.groupby("method")["uplift_at_k"].agg(["mean", "min", "max"])
+    assert at_30.loc["two-model uplift", "mean"] - at_30.loc["response model", "mean"] < 0.01   # "close"
+    assert at_30.loc["response model", "max"] > at_30.loc["two-model uplift", "min"]             # ranges overlap
+    text = prose("06")
+    if pinned_environment():
+        assert (f"({qini['two-model uplift'].min():.3f} at worst, against the response model's "
+                f"{qini['response model'].max():.3f} at best)") in text
+        assert f"{at_30.loc['response model', 'mean']:.3f} for the response model" in text
+
+
+def test_lesson_06_on_hillstrom_the_effect_sits_with_past_buyers_of_womens_merchandise(hillstrom_lesson):
+    from helpers.uplift import effect_by_group
+
+    real, _ = hillstrom_lesson
+    by_womens = effect_by_group(real.outcomes["visit"], real.treated, real.table["womens"])
+    assert by_womens.loc[1, "low"] > by_womens.loc[0, "high"]         # the intervals do not touch
+    for column in ("channel", "history_segment"):                       # "barely move it": every interval overlaps
+        groups = effect_by_group(real.outcomes["visit"], real.treated, real.table[column])
+        assert groups["low"].max() < groups["high"].min()
+    text = prose("06")
+    assert (f"visit {100 * by_womens.loc[1, 'effect']:.1f} points more when emailed (interval "
+            f"{100 * by_womens.loc[1, 'low']:.1f} to {100 * by_womens.loc[1, 'high']:.1f}), those who did not only "
+            f"{100 * by_womens.loc[0, 'effect']:.1f} points more") in text

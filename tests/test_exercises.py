@@ -197,3 +197,21 @@ def test_lesson04b_season_question_is_under_on_the_sample():
     from helpers.exercise_bank import lesson04b
     expected, made = lesson04b.season_forecast(load_world())
     assert expected / made - 1 < -0.2
+
+
+def test_lesson06_hillstrom_question_rejects_the_highest_response_and_explains_it(small_world):
+    from helpers.exercise_bank import lesson06
+    from helpers.real_data import hillstrom
+    ex = lesson06.exercises(small_world)
+    real = hillstrom("Womens E-Mail")
+    by_rule = lesson06.effect_of_rules(lesson06.hillstrom_rules(real.table), real.outcomes["visit"], real.treated)
+    best = by_rule["effect"].idxmax()
+    assert ex.q4.check(best).correct and ex.q4.check(best.upper()).correct
+    # the tempting answer: the rule whose emailed customers visit most is not the one the email changes most
+    tempting = by_rule["treated_mean"].idxmax()
+    assert tempting == lesson06.HIGH_SPENDERS != best
+    feedback = ex.q4.check(tempting)
+    assert not feedback.correct and "would visit anyway" in feedback.message
+    for wrong in set(by_rule.index) - {best, tempting}:
+        assert "below" in ex.q4.check(wrong).message
+    assert not ex.q4.check(float(by_rule["effect"].max())).correct  # the number, not the rule

@@ -428,3 +428,21 @@ def test_evaluate_on_splits_reports_every_method_on_every_split():
     assert table[["qini_auc", "uplift_at_k", "ordering_quality"]].notna().all().all()
     # the segment rule splits exactly where the true effect changes: it orders well on every split
     assert (table.loc[table["method"] == "by a", "ordering_quality"] > 0.5).all()
+
+
+def test_effect_by_group_is_the_average_effect_within_each_group():
+    from helpers.uplift import effect_by_group
+    features, treated, outcome, _ = _campaign(n=2_000, random_state=5)
+    groups = pd.Series(pd.Categorical(np.where(features["a"] > 0, "high a", "low a"), categories=["low a", "high a"]),
+                       index=features.index, name="band")
+    table = effect_by_group(outcome, treated, groups)
+    assert table.index.tolist() == ["low a", "high a"] and table.index.name == "band"  # category order
+    high = groups == "high a"
+    assert table.loc["high a"].to_dict() == pytest.approx(average_effect(outcome[high], treated[high]).to_dict())
+    assert table["n_treated"].sum() == treated.sum()
+    # a group too small in one arm keeps its counts but gets no effect
+    tiny = pd.Series(np.where(np.arange(2_000) < 10, "tiny", "rest"), index=features.index)
+    small = effect_by_group(outcome, treated, tiny, min_arm=30).loc["tiny"]
+    assert small["n_treated"] + small["n_control"] == 10 and np.isnan(small["effect"]) and np.isnan(small["low"])
+    with pytest.raises(ValueError, match="groups has 1 missing labels"):
+        effect_by_group(outcome, treated, groups.where(groups.index != groups.index[0]))

@@ -1,10 +1,29 @@
 """Exercises of lesson 06 (experiments and uplift). Expected answers are computed from the data."""
 from __future__ import annotations
 
+import pandas as pd
+
 from ..data import World
-from ..exercises import Exercise, ExerciseSet, expect_number
+from ..exercises import Exercise, ExerciseSet, expect_number, largest_choice
 from ..features import customer_table, day_before_campaign
-from ..uplift import holdout_split, minimum_detectable_effect, qini_auc, sample_size
+from ..real_data import hillstrom
+from ..uplift import effect_by_group, holdout_split, minimum_detectable_effect, qini_auc, sample_size
+
+HIGH_SPENDERS = "past spend over $500"
+
+
+def hillstrom_rules(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Exercise 4's four targeting rules on the Hillstrom customers: True for the customers each rule picks."""
+    return {HIGH_SPENDERS: table["history"] > 500,
+            "bought women's merchandise before": table["womens"] == 1,
+            "bought in the last 3 months": table["recency"] <= 3,
+            "new customers (first purchase in the past year)": table["newbie"] == 1}
+
+
+def effect_of_rules(rules: dict[str, pd.Series], visit: pd.Series, emailed: pd.Series) -> pd.DataFrame:
+    """Per rule, the visit rate of the emailed it picks and the email's effect on them (emailed minus not)."""
+    return pd.DataFrame({name: effect_by_group(visit, emailed, picked.rename("picked")).loc[True]
+                         for name, picked in rules.items()}).T
 
 
 def setup(world: World) -> dict:
@@ -58,9 +77,42 @@ def exercises(world: World) -> ExerciseSet:
         hint_text="qini_auc(converted[held_out], treated[held_out], before['frequency'][held_out]).",
         solution_code='answer_3 = qini_auc(converted[held_out], treated[held_out], before["frequency"][held_out])',
     )
-    return ExerciseSet([q1, q2, q3])
+    real = hillstrom("Womens E-Mail")
+    by_rule = effect_of_rules(hillstrom_rules(real.table), real.outcomes["visit"], real.treated)
+    best_rate = by_rule["treated_mean"].idxmax()
+    q4 = Exercise(
+        "q4", "Hillstrom: which rule picks the customers the women's email changes most (largest effect on visits)?",
+        largest_choice(by_rule["effect"], "effect on visits", fmt="{:+.3f}", traps={
+            best_rate: f"their visit rate after the email is the highest ({by_rule.loc[best_rate, 'treated_mean']:.1%}), "
+                       f"but so is it without the email ({by_rule.loc[best_rate, 'control_mean']:.1%}): many would "
+                       f"visit anyway, and the email adds {by_rule.loc[best_rate, 'effect']:+.3f} (95% interval "
+                       f"{by_rule.loc[best_rate, 'low']:+.3f} to {by_rule.loc[best_rate, 'high']:+.3f}), below "
+                       f"{by_rule['effect'].max():+.3f}, and the rule reaches only "
+                       f"{hillstrom_rules(real.table)[best_rate].mean():.0%} of the customers. Judge a rule by the "
+                       "difference the email makes, not by the response",
+        }),
+        hint_text=("Step 1: 'responds best' should mean the largest change the email causes in the group: the visit "
+                   "rate of the emailed minus that of the not emailed, in the same group, not the visit rate alone. "
+                   "Step 2: each rule is a True/False Series over real.table (e.g. real.table['history'] > 500); "
+                   "effect_by_group(visit, emailed, rule) gives the effect for False and True. "
+                   "Step 3: compare the effect in the True row across the four rules; answer with the rule's name."),
+        solution_code=('rules = {"past spend over $500": real.table["history"] > 500,\n'
+                       '         "bought women\'s merchandise before": real.table["womens"] == 1,\n'
+                       '         "bought in the last 3 months": real.table["recency"] <= 3,\n'
+                       '         "new customers (first purchase in the past year)": real.table["newbie"] == 1}\n'
+                       'effects = pd.Series({name: effect_by_group(visit, emailed, picked).loc[True, "effect"]\n'
+                       '                     for name, picked in rules.items()})\n'
+                       'answer_4 = effects.idxmax()'),
+    )
+    return ExerciseSet([q1, q2, q3, q4])
 
 
-SOLUTION_SETUP = setup
+def solution_setup(world: World) -> dict:
+    """The lesson's names before its exercises, and section 9's Hillstrom test (``real``, ``emailed``, ``visit``)."""
+    real = hillstrom("Womens E-Mail")
+    return setup(world) | {"real": real, "emailed": real.treated, "visit": real.outcomes["visit"]}
+
+
+SOLUTION_SETUP = solution_setup
 SOLUTION_NAMESPACE = {"minimum_detectable_effect": minimum_detectable_effect, "sample_size": sample_size,
-                      "qini_auc": qini_auc}
+                      "qini_auc": qini_auc, "effect_by_group": effect_by_group}

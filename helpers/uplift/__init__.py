@@ -22,14 +22,14 @@ from .checks import Column
 from .curves import (perfect_qini_curve, perfect_uplift_curve, qini_auc, qini_curve, uplift_at_k, uplift_auc,
                      uplift_curve)
 from .effects import campaign_effects
-from .experiment import arm_balance, average_effect, minimum_detectable_effect, numeric_columns, sample_size
+from .experiment import (arm_balance, average_effect, effect_by_group, minimum_detectable_effect, numeric_columns,
+                         sample_size)
 from .models import (ClassTransformationUplift, ResponseModel, TwoModelUplift, default_estimator, fit_uplift_models,
-                     holdout_split,
-                     score_all, segment_effect_score)
+                     holdout_split, score_all, segment_effect_score)
 from .targeting import (evaluate_on_splits, judge_splits, sleeping_dogs, split_scores, targeted_customers,
                         targeting_comparison)
 
-__all__ = ["Column", "campaign_effects", "arm_balance", "average_effect", "minimum_detectable_effect", "numeric_columns",
+__all__ = ["Column", "campaign_effects", "arm_balance", "average_effect", "effect_by_group", "minimum_detectable_effect", "numeric_columns",
            "sample_size",
            "perfect_qini_curve", "perfect_uplift_curve", "qini_auc", "qini_curve", "uplift_at_k", "uplift_auc",
            "uplift_curve", "ClassTransformationUplift", "ResponseModel", "TwoModelUplift", "default_estimator", "fit_uplift_models",

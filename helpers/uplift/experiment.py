@@ -59,6 +59,38 @@ def numeric_columns(features: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
+def effect_by_group(outcome: Column, treated: Column, groups: pd.Series, min_arm: int = 30,
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`average_effect` within each group (a segment, a channel, a recency band): one row per group.
+
+    A group with fewer than ``min_arm`` customers in an arm keeps its counts
+    and means but gets no effect or interval (NaN): too few to measure. Groups
+    are in their sorted (or category) order.
+
+    >>> effect_by_group([1, 0, 1, 1, 0, 0], [True, False, True, False, True, False],
+    ...                 pd.Series(["a", "a", "a", "b", "b", "b"]), min_arm=1)["effect"].tolist()
+    [1.0, -0.5]
+    """
+    y, t = _inputs(rows=groups, outcome=outcome, treated=treated)
+    if groups.isna().any():
+        raise ValueError(f"groups has {int(groups.isna().sum())} missing labels, e.g. at "
+                         f"{groups.index[groups.isna().to_numpy()][:5].tolist()}: label every customer")
+    rows = {}
+    labels = groups.reset_index(drop=True)
+    for label, positions in pd.Series(np.arange(len(labels))).groupby(labels, observed=True, sort=True):
+        yy, tt = y[positions.to_numpy()], t[positions.to_numpy()]
+        if min(tt.sum(), (~tt).sum()) >= max(min_arm, 1):
+            rows[label] = average_effect(yy, tt, confidence)
+        else:
+            rows[label] = pd.Series({"n_treated": tt.sum(), "n_control": (~tt).sum(),
+                                     "treated_mean": yy[tt].mean() if tt.any() else np.nan,
+                                     "control_mean": yy[~tt].mean() if (~tt).any() else np.nan}, dtype="float64")
+    out = pd.DataFrame.from_dict(rows, orient="index").reindex(
+        columns=["n_treated", "n_control", "treated_mean", "control_mean", "effect", "low", "high", "p_value"])
+    out[["n_treated", "n_control"]] = out[["n_treated", "n_control"]].astype("int64")
+    return out.rename_axis(groups.name)
+
+
 def arm_balance(features: pd.DataFrame, treated: Column) -> pd.DataFrame:
     """Did randomization work? Each feature's mean per arm and standardized difference (``imbalanced`` above 0.1).
 

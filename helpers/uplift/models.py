@@ -29,12 +29,13 @@ def default_estimator(binary: bool = True, random_state: int = 0):
 
     Why logistic regression: an uplift is a small difference between two
     noisy predictions, and a smooth, heavily regularized model keeps that
-    difference steady. Against gradient boosting with the same features it
-    orders the sample's true effects better (two-model 0.39 to 0.49,
-    class transformation 0.19 to 0.34, mean ordering quality over lesson 06's
-    three splits) and raises uplift@30% on the real Hillstrom test (mean of
-    ten splits 0.066 to 0.069 and 0.064 to 0.070); ``benchmarks/bench_hillstrom.py``
-    measures both. Pass ``estimator=`` to use another.
+    difference steady. Against the earlier default (gradient boosting, same
+    features) it orders the sample's true effects better (mean ordering
+    quality over lesson 06's three splits: two-model 0.390 to 0.493, class
+    transformation 0.192 to 0.343) and raises uplift@30% on the real
+    Hillstrom test (mean of ten splits: 0.069 to 0.075 and 0.067 to 0.076);
+    ``benchmarks/bench_hillstrom.py`` measures both. Pass ``estimator=`` to
+    use another.
 
     >>> default_estimator(binary=True)[-1]
     LogisticRegression(C=0.1, max_iter=1000)
