@@ -285,3 +285,16 @@ def test_lifetime_value_is_zero_without_margin_effect_and_falls_with_the_discoun
     assert (discounted["clv"] < undiscounted["clv"]).all()
     with pytest.raises(ValueError, match="margin is a share"):
         lifetime_value(PAPER, spend, history, horizon=52, margin=30)
+
+
+def test_the_tracking_plot_can_count_weeks_as_the_text_does(cohort):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers import plots
+    world, history, model = cohort
+    tracking = repeat_purchase_tracking(world.orders, model, history, CALIBRATION_END, HOLDOUT_END)
+    ax = plots.tracking_plot(tracking, "weeks", period="week")
+    assert ax.lines[0].get_xdata().tolist() == list(range(1, 79)) and ax.get_xlabel().startswith("week")
+    assert ax.get_ylabel() == "repeat purchases" and ax.get_title() == "weeks"
+    plt.close(ax.figure)
