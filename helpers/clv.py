@@ -470,7 +470,10 @@ def conditional_expectations(purchases: BGNBD, history: pd.DataFrame, holdout: p
     """Mean holdout purchases against the model's expectation, by number of repeat purchases in calibration.
 
     The paper's calibration-by-frequency check (its figure 4): customers with
-    ``top`` or more repeat purchases share the last row.
+    ``top`` or more repeat purchases share the last row. ``gap`` is
+    expected / actual - 1 (negative: too few expected); ``purchases_short``
+    is the group's total shortfall, customers x (actual - expected), so the
+    column adds up to the whole holdout's.
 
     >>> model = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks")
     >>> history = pd.DataFrame({"repeat_purchases": [0, 0, 1], "last_purchase_time": [0.0, 0, 20], "observed_time": [30.0, 30, 30]})
@@ -483,6 +486,8 @@ def conditional_expectations(purchases: BGNBD, history: pd.DataFrame, holdout: p
                           "expected": expected.to_numpy()})
     summary = table.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
                                          expected=("expected", "mean"))
+    summary["gap"] = summary["expected"] / summary["actual"] - 1
+    summary["purchases_short"] = summary["customers"] * (summary["actual"] - summary["expected"])
     summary.index = [f"{g}+" if g == top else str(g) for g in summary.index]
     summary.index.name = "repeat_purchases"
     return summary
@@ -577,3 +582,30 @@ def frequency_value_correlation(history: pd.DataFrame) -> pd.Series:
     x, m = repeat["repeat_purchases"].astype(float), repeat["mean_repeat_value"].astype(float)
     return pd.Series({"repeat buyers": float(len(repeat)), "pearson": float(x.corr(m)),
                       "spearman": float(x.corr(m, method="spearman"))}, name="frequency and mean value")
+
+
+def signed_up_before_the_log(signup: pd.Series, orders: pd.DataFrame, **groups: pd.Index) -> pd.DataFrame:
+    """Customers known (signed up) before the order log's first order: their history is cut short on the left.
+
+    A purchase history starts at the first purchase *in the log*; for a
+    customer who signed up before the log starts, that may not be their first
+    purchase, so their repeat purchases and time observed are undercounted.
+    ``signup`` is each customer's sign-up date; each keyword names a group of
+    customer ids to count as well (say the history's). ``attrs`` holds
+    ``log_starts`` (the first order's day) and ``first_signup``.
+
+    >>> orders = pd.DataFrame({"customer_id": [1], "order_ts": pd.to_datetime(["2025-03-01"])})
+    >>> signup = pd.Series(pd.to_datetime(["2024-01-01", "2025-04-01"]), index=[1, 2])
+    >>> signed_up_before_the_log(signup, orders)["share"].tolist()
+    [0.5]
+    """
+    _require(orders, ("customer_id", "order_ts"), "orders")
+    starts = pd.Timestamp(orders["order_ts"].min()).normalize()
+    before = pd.to_datetime(signup) < starts
+    rows = {"all customers": before}
+    rows.update({name: before.reindex(ids, fill_value=False) for name, ids in groups.items()})
+    table = pd.DataFrame({name: {"customers": len(flag), "signed_up_before": int(flag.sum()),
+                                 "share": float(flag.mean()) if len(flag) else np.nan}
+                          for name, flag in rows.items()}).T.astype({"customers": int, "signed_up_before": int})
+    table.attrs.update(log_starts=starts, first_signup=pd.Timestamp(pd.to_datetime(signup).min()))
+    return table

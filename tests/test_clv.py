@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.clv import (BGNBD, GammaGamma, alive_grid, conditional_expectations, fit_bgnbd, fit_gamma_gamma,
-                         forecast_check, frequency_value_correlation, lifetime_value, purchase_history,
+                         forecast_check, frequency_value_correlation, lifetime_value, signed_up_before_the_log, purchase_history,
                          purchases_between, repeat_purchase_tracking, tracking_totals)
 from helpers.real_data import cdnow
 
@@ -219,6 +219,9 @@ def test_holdout_tracking_adds_up_and_the_forecast_is_close(cohort):
     assert -0.05 < error < -0.03          # 4,166 expected by week 78 against 4,339 made: 4.0% under
     by_frequency = conditional_expectations(model, history, holdout, 39)
     assert by_frequency["customers"].sum() == 2357 and by_frequency.index[-1] == "7+"
+    # the groups' missing purchases add up to the per-customer shortfall; one or two repeat purchases: 25% short
+    assert by_frequency["purchases_short"].sum() == pytest.approx(1882 - model.expected_purchases(history, 39).sum())
+    assert (by_frequency["gap"] < 0).all() and by_frequency.loc[["1", "2"], "gap"].max() < -0.24
     assert np.corrcoef(holdout, model.expected_purchases(history, 39))[0, 1] == pytest.approx(0.626, abs=1e-3)
 
 
@@ -298,3 +301,12 @@ def test_the_tracking_plot_can_count_weeks_as_the_text_does(cohort):
     assert ax.lines[0].get_xdata().tolist() == list(range(1, 79)) and ax.get_xlabel().startswith("week")
     assert ax.get_ylabel() == "repeat purchases" and ax.get_title() == "weeks"
     plt.close(ax.figure)
+
+
+def test_customers_who_signed_up_before_the_log_starts_are_counted():
+    orders = orders_of([(1, "a", "2025-01-05", 10.0, "completed"), (2, "b", "2025-02-01", 10.0, "completed")])
+    signup = pd.Series(pd.to_datetime(["2024-06-01", "2025-01-20", "2025-01-10"]), index=["a", "b", "c"])
+    table = signed_up_before_the_log(signup, orders, buyers=pd.Index(["a", "b"]))
+    assert table.loc["all customers"].tolist() == [3, 1, pytest.approx(1 / 3)]
+    assert table.loc["buyers"].tolist() == [2, 1, 0.5]
+    assert table.attrs["log_starts"] == pd.Timestamp("2025-01-05") and table.attrs["first_signup"] == pd.Timestamp("2024-06-01")
