@@ -25,8 +25,9 @@ The rules, stated once:
 
 What BG/NBD assumes (say it when you use it): customers buy at a steady rate
 while "alive" (a Poisson process, rates varying across customers as a gamma);
-after any purchase a customer may drop out for good (a coin with a
-beta-distributed chance); nothing is seasonal and no marketing changes the
+just after each *repeat* purchase a customer may drop out for good (a coin with
+a beta-distributed chance; the first purchase gives no such chance: MBG/NBD,
+Batislam, Denizel & Filiztekin 2007, adds one); nothing is seasonal and no marketing changes the
 rates; drop-out is never observed (a non-contractual setting). It breaks where
 buying is seasonal or driven by campaigns, where customers come back after
 long gaps, or in a subscription business where churn is observed.
@@ -48,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
@@ -211,6 +213,27 @@ class BGNBD:
         """The four parameters by name."""
         return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
 
+    def purchase_rates(self):
+        """How purchase rates (purchases per unit of time, while alive) vary across customers: scipy's gamma.
+
+        *alpha* is a **rate** parameter (scipy's scale is 1 / alpha), so the
+        mean rate is r / alpha; with r below 1 the density is J-shaped and
+        most customers buy more slowly than the mean.
+
+        >>> rates = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks").purchase_rates()
+        >>> [round(float(v), 4) for v in (rates.mean(), rates.median(), rates.cdf(rates.mean()))]
+        [0.0551, 0.0091, 0.7463]
+        """
+        return stats.gamma(self.r, scale=1 / self.alpha)
+
+    def dropout_chances(self):
+        """How the chance of dropping out just after a repeat purchase varies across customers: scipy's beta(a, b).
+
+        >>> round(float(BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks").dropout_chances().mean()), 3)
+        0.246
+        """
+        return stats.beta(self.a, self.b)
+
     def probability_alive(self, history: pd.DataFrame) -> pd.Series:
         """P(the customer has not dropped out) at the end of their history; 1 for customers with no repeat purchase."""
         x, t_x, big_t = _history_arrays(history)
@@ -239,7 +262,7 @@ class BGNBD:
     def probability_of_purchase(self, history: pd.DataFrame, horizon: float) -> pd.Series:
         """P(at least one purchase in the ``horizon`` after the history ends): alive, and the rate yields one.
 
-        A customer drops out only just after a purchase, so one with no
+        A customer drops out only just after a repeat purchase, so one with no
         purchase in the window is either gone or alive and quiet:
         P(none) = (1 - P(alive)) + P(alive) ((alpha + T) / (alpha + T + t))^(r + x).
 
@@ -447,7 +470,10 @@ def conditional_expectations(purchases: BGNBD, history: pd.DataFrame, holdout: p
     """Mean holdout purchases against the model's expectation, by number of repeat purchases in calibration.
 
     The paper's calibration-by-frequency check (its figure 4): customers with
-    ``top`` or more repeat purchases share the last row.
+    ``top`` or more repeat purchases share the last row. ``gap`` is
+    expected / actual - 1 (negative: too few expected); ``purchases_short``
+    is the group's total shortfall, customers x (actual - expected), so the
+    column adds up to the whole holdout's.
 
     >>> model = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks")
     >>> history = pd.DataFrame({"repeat_purchases": [0, 0, 1], "last_purchase_time": [0.0, 0, 20], "observed_time": [30.0, 30, 30]})
@@ -460,6 +486,8 @@ def conditional_expectations(purchases: BGNBD, history: pd.DataFrame, holdout: p
                           "expected": expected.to_numpy()})
     summary = table.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
                                          expected=("expected", "mean"))
+    summary["gap"] = summary["expected"] / summary["actual"] - 1
+    summary["purchases_short"] = summary["customers"] * (summary["actual"] - summary["expected"])
     summary.index = [f"{g}+" if g == top else str(g) for g in summary.index]
     summary.index.name = "repeat_purchases"
     return summary
@@ -470,7 +498,10 @@ def alive_grid(purchases: BGNBD, observed_time: float, repeat_purchases=range(0,
 
     The picture of what the model has learnt: more purchases make a long
     silence more telling. ``since_last`` defaults to five steps from 0 to
-    ``observed_time``.
+    ``observed_time``. Cells no history can have are left empty (NaN): a
+    customer without a repeat purchase has been silent since the first one
+    (only ``since_last == observed_time``), and one with a repeat purchase
+    cannot have been silent that long (a repeat purchase is on a later day).
 
     >>> model = BGNBD(0.243, 4.414, 0.793, 2.426, -9582.4, 2357, "weeks")
     >>> alive_grid(model, 39, repeat_purchases=[1, 5], since_last=[0, 30]).round(2).to_numpy().tolist()
@@ -484,7 +515,97 @@ def alive_grid(purchases: BGNBD, observed_time: float, repeat_purchases=range(0,
     history = pd.DataFrame({"repeat_purchases": x.ravel(), "last_purchase_time": observed_time - gap.ravel(),
                             "observed_time": np.full(x.size, float(observed_time))})
     history.loc[history["repeat_purchases"] == 0, "last_purchase_time"] = 0.0  # no repeat: nothing to be silent after
-    alive = purchases.probability_alive(history).to_numpy().reshape(x.shape)
+    alive = purchases.probability_alive(history).to_numpy().reshape(x.shape).copy()
+    impossible = np.where(x == 0, ~np.isclose(gap, observed_time), np.isclose(gap, observed_time))
+    alive[impossible] = np.nan
     unit = purchases.unit
     return pd.DataFrame(alive, index=pd.Index(xs.astype(int), name="repeat purchases"),
                         columns=pd.Index([f"{g:g}" for g in since], name=f"{unit} since the last purchase"))
+
+
+def tracking_totals(tracking: pd.DataFrame) -> pd.DataFrame:
+    """The tracking table's repeat purchases made and expected, over calibration, holdout and both.
+
+    The running total at the end of the holdout includes the calibration
+    periods the model was fitted on; the ``holdout`` row is the test. ``gap``
+    is expected / made - 1 (negative: the model expects too few).
+
+    >>> tracking = pd.DataFrame({"actual": [3, 5, 4, 6], "expected": [4.0, 4.0, 4.0, 4.0],
+    ...                          "holdout": [False, False, True, True]})
+    >>> tracking_totals(tracking)["gap"].tolist()
+    [0.0, -0.2, -0.111]
+    """
+    _require(tracking, ("actual", "expected", "holdout"), "tracking (from repeat_purchase_tracking)")
+    holdout = tracking["holdout"].to_numpy(bool)
+    rows = {}
+    for name, keep in (("calibration", ~holdout), ("holdout", holdout), ("calibration and holdout", holdout | True)):
+        made, expected = int(tracking.loc[keep, "actual"].sum()), float(tracking.loc[keep, "expected"].sum())
+        rows[name] = {"periods": int(keep.sum()), "made": made, "expected": round(expected, 1),
+                      "gap": round(expected / made - 1, 3) if made else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def forecast_check(made: pd.Series, expected: pd.Series, label: str = "holdout") -> pd.DataFrame:
+    """Purchases made against expected in a window, per customer: the totals, their gap and the correlation.
+
+    One row named ``label``: ``made`` and ``expected`` totals, ``gap``
+    (expected / made - 1) and ``correlation`` (Pearson, customer by
+    customer, aligned by id: does the model rank individuals?).
+
+    >>> forecast_check(pd.Series([0, 1, 3]), pd.Series([0.2, 1.0, 2.0])).loc["holdout"].tolist()
+    [4.0, 3.2, -0.2, 0.99]
+    """
+    made = made.astype(float)
+    expected = expected.reindex(made.index).astype(float)
+    if made.sum() == 0:
+        raise ValueError("no purchase was made in the window: nothing to hold the forecast against")
+    return pd.DataFrame({"made": [int(made.sum())], "expected": [round(float(expected.sum()), 1)],
+                         "gap": [round(float(expected.sum() / made.sum() - 1), 3)],
+                         "correlation": [round(float(made.corr(expected)), 2)]}, index=[label])
+
+
+def frequency_value_correlation(history: pd.DataFrame) -> pd.Series:
+    """Correlation of repeat purchases and mean repeat value among repeat buyers (Pearson and Spearman).
+
+    Gamma-Gamma assumes a customer's spend per purchase varies around a stable
+    personal mean that does not depend on how often they buy; a correlation
+    near zero is necessary for that, not sufficient.
+
+    >>> history = pd.DataFrame({"repeat_purchases": [0, 1, 2, 3], "mean_repeat_value": [None, 30.0, 10.0, 20.0]})
+    >>> frequency_value_correlation(history).round(2).tolist()
+    [3.0, -0.5, -0.5]
+    """
+    _require(history, ("repeat_purchases", "mean_repeat_value"), "history (from purchase_history)")
+    repeat = history[(history["repeat_purchases"] > 0) & history["mean_repeat_value"].notna()]
+    if len(repeat) < 3:
+        raise ValueError(f"history: {len(repeat)} repeat buyers; a correlation needs at least 3")
+    x, m = repeat["repeat_purchases"].astype(float), repeat["mean_repeat_value"].astype(float)
+    return pd.Series({"repeat buyers": float(len(repeat)), "pearson": float(x.corr(m)),
+                      "spearman": float(x.corr(m, method="spearman"))}, name="frequency and mean value")
+
+
+def signed_up_before_the_log(signup: pd.Series, orders: pd.DataFrame, **groups: pd.Index) -> pd.DataFrame:
+    """Customers known (signed up) before the order log's first order: their history is cut short on the left.
+
+    A purchase history starts at the first purchase *in the log*; for a
+    customer who signed up before the log starts, that may not be their first
+    purchase, so their repeat purchases and time observed are undercounted.
+    ``signup`` is each customer's sign-up date; each keyword names a group of
+    customer ids to count as well (say the history's). ``attrs`` holds
+    ``log_starts`` (the first order's day) and ``first_signup``.
+
+    >>> orders = pd.DataFrame({"customer_id": [1], "order_ts": pd.to_datetime(["2025-03-01"])})
+    >>> signup = pd.Series(pd.to_datetime(["2024-01-01", "2025-04-01"]), index=[1, 2])
+    >>> signed_up_before_the_log(signup, orders)["share"].tolist()
+    [0.5]
+    """
+    _require(orders, ("customer_id", "order_ts"), "orders")
+    starts = pd.Timestamp(orders["order_ts"].min()).normalize()
+    before = pd.to_datetime(signup) < starts
+    rows = {"all customers": before}
+    rows.update({name: before.reindex(ids, fill_value=False) for name, ids in groups.items()})
+    table = pd.DataFrame({name: {"customers": len(flag), "signed_up_before": int(flag.sum()),
+                                 "share": float(flag.mean()) if len(flag) else np.nan}
+                          for name, flag in rows.items()}).T.astype({"customers": int, "signed_up_before": int})
+    table.attrs.update(log_starts=starts, first_signup=pd.Timestamp(pd.to_datetime(signup).min()))
+    return table

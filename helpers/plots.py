@@ -205,21 +205,26 @@ def flow_bars(shares: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> p
     return ax
 
 
-def tracking_plot(tracking: pd.DataFrame, title: str, cumulative: bool = False, ax: plt.Axes | None = None) -> plt.Axes:
+def tracking_plot(tracking: pd.DataFrame, title: str, cumulative: bool = False, ax: plt.Axes | None = None,
+                  period: str | None = None) -> plt.Axes:
     """Repeat purchases per period, actual (solid) against the model (dashed), the holdout shaded.
 
     ``tracking`` is :func:`helpers.clv.repeat_purchase_tracking`'s table;
-    ``cumulative`` plots the running totals instead.
+    ``cumulative`` plots the running totals instead. With ``period`` (say
+    "week"), the x-axis counts periods (1 = the first) instead of showing the
+    date each one ends, so it reads as the text's "week 39".
     """
     ax = _axes(ax)
     colours = sns.color_palette(PALETTE)
     actual, expected = ("cumulative_actual", "cumulative_expected") if cumulative else ("actual", "expected")
-    ax.plot(tracking["period_end"], tracking[actual], color=colours[0], linewidth=2, label="actual")
-    ax.plot(tracking["period_end"], tracking[expected], color=colours[1], linewidth=2, linestyle="--", label="model")
-    holdout = tracking.loc[tracking["holdout"], "period_end"]
+    x = pd.Series(np.arange(1, len(tracking) + 1), index=tracking.index) if period else tracking["period_end"]
+    ax.plot(x, tracking[actual], color=colours[0], linewidth=2, label="actual")
+    ax.plot(x, tracking[expected], color=colours[1], linewidth=2, linestyle="--", label="model")
+    holdout = x[tracking["holdout"].to_numpy(bool)]
     if len(holdout):
         ax.axvspan(holdout.iloc[0], holdout.iloc[-1], color="grey", alpha=0.15, label="holdout (not seen by the model)")
     ax.set_ylim(bottom=0)
-    ax.set(title=title, xlabel="period ending", ylabel=("cumulative " if cumulative else "") + "repeat purchases")
+    xlabel = f"{period} (1 = the first {period} of the first purchases)" if period else "period ending"
+    ax.set(title=title, xlabel=xlabel, ylabel=("cumulative " if cumulative else "") + "repeat purchases")
     ax.legend()
     return ax

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clv import (BGNBD, GammaGamma, conditional_expectations, fit_bgnbd, fit_gamma_gamma, lifetime_value,
-                         purchase_history, purchases_between, repeat_purchase_tracking)
+from helpers.clv import (BGNBD, GammaGamma, alive_grid, conditional_expectations, fit_bgnbd, fit_gamma_gamma,
+                         forecast_check, frequency_value_correlation, lifetime_value, signed_up_before_the_log, purchase_history,
+                         purchases_between, repeat_purchase_tracking, tracking_totals)
 from helpers.real_data import cdnow
 
 PAPER = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=-9582.4, customers=2357, unit="weeks")
@@ -123,6 +124,23 @@ def test_probability_of_purchase_agrees_with_the_model_simulated_forward():
         buys.mean(), abs=3e-3)
 
 
+def test_the_rate_and_dropout_distributions_are_the_papers_gamma_and_beta():
+    rates, dropout = PAPER.purchase_rates(), PAPER.dropout_chances()
+    assert rates.mean() == pytest.approx(0.243 / 4.414)          # alpha is a rate: scale 1 / alpha
+    assert rates.var() == pytest.approx(0.243 / 4.414 ** 2)
+    assert rates.cdf(rates.mean()) > 0.7                          # r < 1: J-shaped, most buy slower than the mean
+    assert rates.median() < rates.mean() / 5
+    assert dropout.mean() == pytest.approx(0.793 / (0.793 + 2.426))
+
+
+def test_the_alive_grid_leaves_histories_that_cannot_happen_blank():
+    grid = alive_grid(PAPER, 39, repeat_purchases=[0, 1, 4], since_last=[0, 20, 39])
+    # no repeat purchase: silent since the first purchase, so only the 39-week column is a real history
+    assert grid.loc[0].isna().tolist() == [True, True, False] and grid.loc[0, "39"] == 1.0
+    # a repeat purchase comes on a later day than the first, so 39 weeks of silence after it is impossible
+    assert grid.loc[[1, 4], "39"].isna().all() and grid.loc[[1, 4], ["0", "20"]].notna().all().all()
+
+
 def test_history_rows_that_are_not_a_history_are_named():
     with pytest.raises(ValueError, match=r"rows \[1\] are not a purchase history"):
         PAPER.probability_alive(history_of([1, 1], [3.0, 9.0], [5.0, 4.0]))
@@ -201,7 +219,47 @@ def test_holdout_tracking_adds_up_and_the_forecast_is_close(cohort):
     assert -0.05 < error < -0.03          # 4,166 expected by week 78 against 4,339 made: 4.0% under
     by_frequency = conditional_expectations(model, history, holdout, 39)
     assert by_frequency["customers"].sum() == 2357 and by_frequency.index[-1] == "7+"
+    # the groups' missing purchases add up to the per-customer shortfall; one or two repeat purchases: 25% short
+    assert by_frequency["purchases_short"].sum() == pytest.approx(1882 - model.expected_purchases(history, 39).sum())
+    assert (by_frequency["gap"] < 0).all() and by_frequency.loc[["1", "2"], "gap"].max() < -0.24
     assert np.corrcoef(holdout, model.expected_purchases(history, 39))[0, 1] == pytest.approx(0.626, abs=1e-3)
+
+
+def test_tracking_totals_split_the_running_total_into_calibration_and_holdout(cohort):
+    world, history, model = cohort
+    tracking = repeat_purchase_tracking(world.orders, model, history, CALIBRATION_END, HOLDOUT_END)
+    totals = tracking_totals(tracking)
+    assert totals.index.tolist() == ["calibration", "holdout", "calibration and holdout"]
+    assert totals["periods"].tolist() == [39, 39, 78]
+    assert totals.loc["holdout", "made"] == 1882 and totals.loc["calibration", "made"] == 2457
+    assert totals.loc["calibration and holdout", "made"] == tracking["cumulative_actual"].iloc[-1]
+    assert totals.loc["calibration and holdout", "expected"] == pytest.approx(
+        totals.loc["calibration", "expected"] + totals.loc["holdout", "expected"], abs=1)
+    # the running total is 4% under at week 78, but the holdout weeks alone are 12% under
+    assert totals.loc["calibration and holdout", "gap"] == pytest.approx(-0.040, abs=5e-4)
+    assert totals.loc["holdout", "gap"] == pytest.approx(-0.116, abs=5e-4)
+
+
+def test_forecast_check_by_hand():
+    made, expected = pd.Series([0, 2, 4], index=list("abc")), pd.Series([0.5, 1.5, 3.0], index=list("cab"))
+    check = forecast_check(made, expected, "window")
+    assert check.index.tolist() == ["window"]
+    row = check.loc["window"]
+    assert row["made"] == 6 and row["expected"] == 5.0 and row["gap"] == pytest.approx(5 / 6 - 1, abs=5e-4)
+    # aligned by customer, not by position: c expected 0.5, a 1.5, b 3.0 against 4, 0, 2
+    assert row["correlation"] == pytest.approx(np.corrcoef([0, 2, 4], [1.5, 3.0, 0.5])[0, 1], abs=5e-3)
+    with pytest.raises(ValueError, match="no purchase was made"):
+        forecast_check(pd.Series([0, 0]), pd.Series([1.0, 2.0]))
+
+
+def test_frequency_and_value_are_nearly_independent_on_cdnow_as_the_gamma_gamma_note_says(cohort):
+    _, history, _ = cohort
+    correlation = frequency_value_correlation(history)
+    assert correlation["repeat buyers"] == 946
+    assert correlation["pearson"] == pytest.approx(0.11, abs=0.01)     # the note: 0.11
+    assert correlation["spearman"] == pytest.approx(0.21, abs=0.01)
+    by_hand = pd.DataFrame({"repeat_purchases": [0, 1, 2, 3], "mean_repeat_value": [np.nan, 10.0, 20.0, 30.0]})
+    assert frequency_value_correlation(by_hand)[["pearson", "spearman"]].tolist() == pytest.approx([1.0, 1.0])
 
 
 # --------------------------------------------------------------------------- spend and value
@@ -230,3 +288,25 @@ def test_lifetime_value_is_zero_without_margin_effect_and_falls_with_the_discoun
     assert (discounted["clv"] < undiscounted["clv"]).all()
     with pytest.raises(ValueError, match="margin is a share"):
         lifetime_value(PAPER, spend, history, horizon=52, margin=30)
+
+
+def test_the_tracking_plot_can_count_weeks_as_the_text_does(cohort):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers import plots
+    world, history, model = cohort
+    tracking = repeat_purchase_tracking(world.orders, model, history, CALIBRATION_END, HOLDOUT_END)
+    ax = plots.tracking_plot(tracking, "weeks", period="week")
+    assert ax.lines[0].get_xdata().tolist() == list(range(1, 79)) and ax.get_xlabel().startswith("week")
+    assert ax.get_ylabel() == "repeat purchases" and ax.get_title() == "weeks"
+    plt.close(ax.figure)
+
+
+def test_customers_who_signed_up_before_the_log_starts_are_counted():
+    orders = orders_of([(1, "a", "2025-01-05", 10.0, "completed"), (2, "b", "2025-02-01", 10.0, "completed")])
+    signup = pd.Series(pd.to_datetime(["2024-06-01", "2025-01-20", "2025-01-10"]), index=["a", "b", "c"])
+    table = signed_up_before_the_log(signup, orders, buyers=pd.Index(["a", "b"]))
+    assert table.loc["all customers"].tolist() == [3, 1, pytest.approx(1 / 3)]
+    assert table.loc["buyers"].tolist() == [2, 1, 0.5]
+    assert table.attrs["log_starts"] == pd.Timestamp("2025-01-05") and table.attrs["first_signup"] == pd.Timestamp("2024-06-01")

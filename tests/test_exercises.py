@@ -180,8 +180,15 @@ def test_lesson04b_names_the_usual_mistakes_and_explains_each_wrong_prediction(s
         feedback = ex.q1.check(float(model.probability_alive(lesson04b.one_customer(*wrong)).iloc[0]))
         assert not feedback.correct and said in feedback.message
     assert not ex.q1.check(round(right, 2) + 0.01).correct
-    assert "not rebuilt" in ex.q2.check(model.alpha).message
-    assert "seven times larger" in ex.q2.check(model.alpha / 7).message
+    days = lesson04b.purchase_history(names["cohort"].orders, lesson04b.CALIBRATION_END, unit="days")
+    in_days = lesson04b.fit_bgnbd(days, unit="days")
+    right_q2 = ex.q2.check(in_days.log_likelihood)
+    assert right_q2.correct and "ln 7" in right_q2.message and "seven times larger" in right_q2.message
+    for weeks in (model.log_likelihood, -9582.4):
+        assert "log-likelihood in weeks" in ex.q2.check(weeks).message
+    assert "minus sign" in ex.q2.check(-in_days.log_likelihood).message
+    assert "you gave alpha" in ex.q2.check(in_days.alpha).message
+    assert not ex.q2.check(in_days.log_likelihood + 1).correct
     expected, made = lesson04b.season_forecast(small_world)
     gap = expected / made - 1
     answer = "over" if gap > 0.05 else "under" if gap < -0.05 else "within 5%"
@@ -215,3 +222,33 @@ def test_lesson06_hillstrom_question_rejects_the_highest_response_and_explains_i
     for wrong in set(by_rule.index) - {best, tempting}:
         assert "below" in ex.q4.check(wrong).message
     assert not ex.q4.check(float(by_rule["effect"].max())).correct  # the number, not the rule
+
+
+def test_lesson04b_win_back_question_accepts_the_one_time_buyers_and_explains_every_wrong_segment(small_world):
+    """The judgment question: a P(alive) < 0.5 rule never reaches one-time buyers (P(alive) = 1 by construction)."""
+    from helpers.exercise_bank import lesson04b
+    q4 = lesson04b.exercises(small_world).q4
+    right = q4.check("low value, likely active")
+    assert right.correct and "one-time buyers" in right.message and "P(alive) = 1" in right.message
+    assert q4.check(" Low value, likely active ").correct
+    for gone in ("high value, likely gone", "medium value, likely gone", "low value, likely gone"):
+        feedback = q4.check(gone)
+        assert not feedback.correct and "the rule already sends to it" in feedback.message
+    active = q4.check("high value, likely active")
+    assert not active.correct and "coming back anyway" in active.message
+    mixed = q4.check("medium value, likely active")
+    assert not mixed.correct and "a mix" in mixed.message and "one-time buyers" in mixed.message
+    assert not q4.check("likely gone").correct and "not one of the options" in q4.check("likely gone").message
+    assert "is a number" in q4.check(0.5).message
+
+
+def test_lesson04b_hints_come_in_steps_and_the_prediction_hint_does_not_name_the_quarter(small_world):
+    from helpers.exercise_bank import lesson04b
+    ex = lesson04b.exercises(small_world)
+    for q in ex:
+        assert q.hint_text.startswith("Step 1") and "Step 2" in q.hint_text, q.key
+        step_1 = q.hint_text.split("Step 2")[0]
+        assert "answer_" not in step_1 and q.solution_code.split("=")[-1].strip() not in step_1, q.key
+    first_step = ex.q3.hint_text.split("Step 2")[0].lower()
+    for giveaway in ("christmas", "holiday", "busiest", "quarter", "under", "over-"):
+        assert giveaway not in first_step

@@ -7,7 +7,7 @@ import pytest
 
 from helpers.data import load_world
 from helpers.features import customer_table
-from helpers.predict import (calibration_table, fit_and_evaluate, lift_table, model_features, outcomes,
+from helpers.predict import (auc_difference, calibration_table, fit_and_evaluate, lift_table, model_features, outcomes,
                              predictive_segments, propensity_bands)
 
 
@@ -120,3 +120,21 @@ def test_the_churn_model_keeps_what_it_judged_so_its_features_can_be_read(world)
     churn = fit_and_evaluate(world, "churns", "2026-03-31", "2026-06-30", 90, buyers_only=True)
     assert churn.features is not None and churn.features.index.equals(churn.actual.index)
     assert list(churn.features.columns) == list(churn.model.feature_names_in_)
+
+
+def test_auc_difference_is_the_difference_of_the_aucs_with_a_seeded_paired_interval():
+    from sklearn.metrics import roc_auc_score
+    rng = np.random.default_rng(1)
+    actual = pd.Series(rng.random(2000) < 0.4)
+    better = pd.Series(actual * 1.0 + rng.normal(0, 1, 2000)).round(1)   # rounded: ties are counted as halves
+    worse = pd.Series(actual * 0.5 + rng.normal(0, 1, 2000))
+    result = auc_difference(actual, better, worse, resamples=400)
+    assert result["difference"] == pytest.approx(roc_auc_score(actual, better) - roc_auc_score(actual, worse))
+    assert result["low"] < result["difference"] < result["high"] and result["low"] > 0
+    assert auc_difference(actual, better, worse, resamples=400).equals(result)          # seeded
+    same = auc_difference(actual, better, better, resamples=50)
+    assert same[["difference", "low", "high"]].tolist() == [0.0, 0.0, 0.0]
+    flipped = auc_difference(actual, worse, better, resamples=400)
+    assert flipped["difference"] == pytest.approx(-result["difference"]) and flipped["high"] < 0
+    with pytest.raises(ValueError, match="both outcomes"):
+        auc_difference(pd.Series([True] * 3), better[:3], worse[:3])
