@@ -314,6 +314,35 @@ def fit_bgnbd(history: pd.DataFrame, unit: str | None = None) -> BGNBD:
     return BGNBD(*map(float, params), log_likelihood=loglik, customers=len(x), unit=unit or "weeks")
 
 
+def bgnbd_features(orders: pd.DataFrame, customers: pd.Index, as_of: str | pd.Timestamp,
+                   horizon_days: float) -> pd.DataFrame:
+    """BG/NBD's view of each customer as of a day, as model features: fitted on the history up to that day only.
+
+    Columns ``probability_alive``, ``expected_purchases`` and
+    ``probability_of_purchase`` (both for the ``horizon_days`` after the
+    as-of day), in days. The model sees :func:`purchase_history` up to the
+    as-of day and nothing after it, so the columns can stand beside features
+    computed at the same day without leaking the outcome window. One row per
+    customer in ``customers``, in that order; customers with no purchase by
+    the as-of day have empty cells (BG/NBD describes customers after a first
+    purchase), never a dropped row.
+
+    >>> orders = pd.DataFrame({"order_id": range(6), "customer_id": [1, 1, 1, 2, 2, 3],
+    ...     "order_ts": pd.to_datetime(["2025-01-01", "2025-01-20", "2025-02-10", "2025-01-05", "2025-02-20", "2025-01-03"]),
+    ...     "quantity": [1] * 6, "unit_price": [10.0] * 6, "discount": [0.0] * 6, "status": ["completed"] * 6})
+    >>> bgnbd_features(orders, pd.Index([1, 2, 3, 4]), "2025-02-28", 30)["probability_alive"].notna().tolist()
+    [True, True, True, False]
+    """
+    if horizon_days <= 0:
+        raise ValueError(f"horizon_days must be positive, got {horizon_days}")
+    history = purchase_history(orders, as_of, unit="days")
+    model = fit_bgnbd(history, unit="days")
+    table = pd.DataFrame({"probability_alive": model.probability_alive(history),
+                          "expected_purchases": model.expected_purchases(history, horizon_days),
+                          "probability_of_purchase": model.probability_of_purchase(history, horizon_days)})
+    return table.reindex(pd.Index(customers, name="customer_id"))
+
+
 # --------------------------------------------------------------------------- Gamma-Gamma
 def _gamma_gamma_loglik(params, x, m):
     p, q, v = params

@@ -21,8 +21,13 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, mean_absolute_error, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
+from .clv import bgnbd_features
 from .features import model_features  # noqa: F401  (the one definition of the model's features; lessons import it here)
 from .sales import net_line_value
 
@@ -30,7 +35,8 @@ if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
     from .data import World
 
 
-TARGETS = ("buys_category", "churns", "value")
+TARGETS = ("buys", "buys_category", "churns", "value")
+MODELS = ("boosting", "logistic")
 
 
 def outcomes(world: World, cutoff: str | pd.Timestamp, horizon_days: int, category: str | None = None) -> pd.DataFrame:
@@ -45,6 +51,8 @@ def outcomes(world: World, cutoff: str | pd.Timestamp, horizon_days: int, catego
     result = pd.DataFrame({"bought": completed.groupby("customer_id").size() > 0,
                            "value": net_line_value(lines).groupby(lines["customer_id"]).sum()})
     if category is not None:
+        if world.products is None or "category" not in world.products.columns:
+            raise ValueError(f"category {category!r}: this data has no products table with a 'category' column")
         known = set(world.products["category"].astype(str))
         if category not in known:
             raise ValueError(f"unknown category {category!r}; known: {sorted(known)}")
@@ -55,15 +63,102 @@ def outcomes(world: World, cutoff: str | pd.Timestamp, horizon_days: int, catego
 
 def _target(world: World, features: pd.DataFrame, cutoff, horizon_days: int, target: str, category: str | None) -> pd.Series:
     future = outcomes(world, cutoff, horizon_days, category).reindex(features.index)
+    if target == "buys":
+        return future["bought"].eq(True)  # customers absent from the window did not buy
     if target == "buys_category":
         if category is None:
             raise ValueError("target 'buys_category' needs a category")
-        return future["bought_category"].eq(True)  # customers absent from the window did not buy
+        return future["bought_category"].eq(True)
     if target == "churns":
         return ~future["bought"].eq(True)
     if target == "value":
         return future["value"].fillna(0.0).clip(lower=0)
     raise ValueError(f"unknown target {target!r}; choose from {TARGETS}")
+
+
+@dataclass(frozen=True)
+class Design:
+    """A calibration/holdout design: where the model learns, and where it is judged.
+
+    The model learns from features at ``train_cutoff`` and what customers did
+    in the ``train_horizon_days`` after it; it is judged on features at
+    ``test_cutoff`` and what they did in the ``horizon_days`` after that
+    (a window of days: the day after the cut-off up to and including
+    :attr:`test_end`). :func:`holdout_design` builds one and refuses designs
+    the data cannot support.
+
+    >>> d = Design(pd.Timestamp("1997-03-31"), pd.Timestamp("1997-09-30"), horizon_days=273, train_horizon_days=183)
+    >>> d.train_end.date(), d.test_end.date()
+    (datetime.date(1997, 9, 30), datetime.date(1998, 6, 30))
+    """
+
+    train_cutoff: pd.Timestamp
+    test_cutoff: pd.Timestamp
+    horizon_days: int
+    train_horizon_days: int
+
+    @property
+    def train_end(self) -> pd.Timestamp:
+        """The last day of the training outcome window."""
+        return self.train_cutoff + pd.Timedelta(days=self.train_horizon_days)
+
+    @property
+    def test_end(self) -> pd.Timestamp:
+        """The last day of the judged outcome window."""
+        return self.test_cutoff + pd.Timedelta(days=self.horizon_days)
+
+
+def holdout_design(world: World, train_cutoff: str | pd.Timestamp, test_cutoff: str | pd.Timestamp,
+                   horizon_days: int | None = None, end: str | pd.Timestamp | None = None,
+                   train_horizon_days: int | None = None) -> Design:
+    """A :class:`Design` for this data, or a ValueError that says what is impossible about it.
+
+    The judged window is ``horizon_days`` after ``test_cutoff`` or,
+    equivalently, runs to the ``end`` day (give one, or both if they agree).
+    The training window is as long (``train_horizon_days`` shortens it: on a
+    short history, e.g. a cohort bought from its first quarter, a window as
+    long as the judged one may not fit before ``test_cutoff``). Refused: a
+    training cut-off before the first completed order (no customer has a
+    history yet), a judging cut-off not after the training cut-off, a
+    training window that runs past the judging cut-off (its outcomes would
+    be the judged period's), a judged window that ends after the data does.
+
+    Example::
+
+        design = holdout_design(cdnow(), "1997-03-31", "1997-09-30", end="1998-06-30", train_horizon_days=183)
+    """
+    train, test = pd.Timestamp(train_cutoff).normalize(), pd.Timestamp(test_cutoff).normalize()
+    if end is not None:
+        to_end = (pd.Timestamp(end).normalize() - test).days
+        if horizon_days is not None and horizon_days != to_end:
+            raise ValueError(f"horizon_days={horizon_days} and end={pd.Timestamp(end).date()} disagree: the window "
+                             f"from {test.date()} to {pd.Timestamp(end).date()} is {to_end} days; give one of them")
+        horizon_days = to_end
+    if horizon_days is None:
+        raise ValueError("the judged window needs a length: give horizon_days or end")
+    train_horizon_days = horizon_days if train_horizon_days is None else train_horizon_days
+    for name, days in (("horizon_days (the judged window)", horizon_days), ("train_horizon_days", train_horizon_days)):
+        if days < 1:
+            raise ValueError(f"{name} must be at least 1 day, got {days}")
+    if test <= train:
+        raise ValueError(f"the judging cut-off ({test.date()}) must come after the training cut-off ({train.date()})")
+    completed = world.orders.loc[world.orders["status"] == "completed", "order_ts"]
+    if completed.empty:
+        raise ValueError("orders: no completed order at all; there is nothing to learn from")
+    first, last = completed.min().normalize(), completed.max().normalize()
+    if train < first:
+        raise ValueError(f"orders: the training cut-off {train.date()} is before the first completed order "
+                         f"({first.date()}); no customer has a history to learn from: choose a cut-off on or after it")
+    if train + pd.Timedelta(days=train_horizon_days) > test:
+        raise ValueError("the training outcome window overlaps the test period: move train_cutoff earlier "
+                         f"(train_cutoff + {train_horizon_days} days must not pass test_cutoff), or shorten "
+                         "train_horizon_days")
+    data_end = pd.Timestamp(world.as_of).normalize()
+    if test + pd.Timedelta(days=horizon_days) > data_end:
+        raise ValueError(f"the judged window ends {(test + pd.Timedelta(days=horizon_days)).date()}, after the data ends "
+                         f"({data_end.date()}; last completed order {last.date()}): choose an earlier judging cut-off "
+                         "or a shorter horizon")
+    return Design(train, test, int(horizon_days), int(train_horizon_days))
 
 
 @dataclass
@@ -75,57 +170,116 @@ class Evaluation:
     actual: pd.Series       # what happened in the later period
     metrics: dict
     features: pd.DataFrame | None = None  # what the model was judged on (the later period's features)
+    design: Design | None = None          # the windows it learnt and was judged on
 
 
-def fit_and_evaluate(world: World, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int,
+def _classifier(model: str, random_state: int):
+    """The classifier a name stands for: calibrated gradient boosting, or a logistic regression on standardized features."""
+    if model == "boosting":
+        base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=random_state)
+        return CalibratedClassifierCV(base, method="isotonic", cv=3)
+    if model == "logistic":  # extrapolates beyond the training range (longer tenures, later cut-offs) in a straight line
+        return make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                             StandardScaler(), LogisticRegression(max_iter=5000))
+    raise ValueError(f"unknown model {model!r}; choose from {MODELS}")
+
+
+def _check_period(x: pd.DataFrame, y: pd.Series, which: str, cutoff: pd.Timestamp, min_customers: int,
+                  min_outcomes: int | None) -> None:
+    """Refuse a period with too few customers, or (``min_outcomes``) too few customers of either outcome to learn from."""
+    if len(x) < min_customers:
+        raise ValueError(f"the {which} period (cut-off {cutoff.date()}) has {len(x):,} customer(s); at least "
+                         f"{min_customers} are needed: choose a later cut-off, or set min_customers")
+    if min_outcomes is None:
+        return
+    if y.nunique() < 2:
+        raise ValueError(f"the training outcome has one value only ({y.iloc[0]}) in the {which} period "
+                         f"(cut-off {cutoff.date()}, {len(y):,} customers); nothing to learn")
+    counts = y.value_counts()
+    if counts.min() < min_outcomes:
+        raise ValueError(f"the {which} period (cut-off {cutoff.date()}) has {int(counts.min())} customer(s) with outcome "
+                         f"{counts.idxmin()} of {len(y):,}; at least {min_outcomes} of each are needed to learn from")
+
+
+def fit_and_evaluate(world: World, target: str, train_cutoff: str, test_cutoff: str, horizon_days: int | None = None,
                      category: str | None = None, buyers_only: bool = False, active_days: int = 365,
-                     random_state: int = 0, features=None, max_train_rows: int | None = None) -> Evaluation:
+                     random_state: int = 0, features=None, max_train_rows: int | None = None, *,
+                     end: str | pd.Timestamp | None = None, train_horizon_days: int | None = None, clv: bool = False,
+                     model: str = "boosting", min_customers: int = 20, min_outcomes: int = 5) -> Evaluation:
     """Train on features at ``train_cutoff`` and outcomes after it; evaluate the same way at ``test_cutoff``.
 
-    ``buyers_only`` keeps active customers: a purchase in the ``active_days``
-    before the cut-off (churn is only meaningful for them; long-lapsed
-    customers would make it look easy). Classifiers are calibrated (isotonic,
-    3-fold on the training period) so that, in the training period,
-    predicted probabilities can be read as rates. ``features(world, as_of)``
-    replaces the sample's :func:`model_features` (for your own data);
-    ``max_train_rows`` trains on a seeded random sample of that many rows
-    (large customer bases: the model is judged on every test row all the same).
+    The windows are :func:`holdout_design`'s (``horizon_days`` or ``end``,
+    ``train_horizon_days``), refused there when the data cannot support them.
+    Targets: ``buys`` (any completed order in the window), ``buys_category``,
+    ``churns`` (no order), ``value`` (net value; its training window must be
+    as long as the judged one). ``buyers_only`` keeps active customers: a
+    purchase in the ``active_days`` before the cut-off (churn is only
+    meaningful for them; long-lapsed customers would make it look easy).
+    ``model="boosting"`` is gradient boosting calibrated (isotonic, 3-fold on
+    the training period) so that, in the training period, predicted
+    probabilities can be read as rates; ``"logistic"`` is a logistic
+    regression on standardized features (missing values: the median and a
+    flag), which extends to feature values beyond the training period's
+    (when the training cut-off is early in a short history, say).
+    ``features(world, as_of)`` replaces :func:`model_features` (which builds
+    the groups the data has, on any validated world); ``clv=True`` adds
+    :func:`helpers.clv.bgnbd_features` for each period's own window, fitted
+    on the history up to that period's cut-off only; ``max_train_rows``
+    trains on a seeded random sample of that many rows (large customer bases:
+    the model is judged on every test row all the same). A period with fewer
+    than ``min_customers`` customers, or a training period with fewer than
+    ``min_outcomes`` customers of either outcome, is refused. Customers
+    signed up after a cut-off are not in that period; no other is left out.
+
+    Example::
+
+        fit_and_evaluate(cdnow(), "buys", "1997-03-31", "1997-09-30", end="1998-06-30",
+                         train_horizon_days=183, clv=True, model="logistic").metrics["auc"]
     """
     features = model_features if features is None else features
-    if pd.Timestamp(train_cutoff) + pd.Timedelta(days=horizon_days) > pd.Timestamp(test_cutoff):
-        raise ValueError("the training outcome window overlaps the test period: move train_cutoff earlier "
-                         f"(train_cutoff + {horizon_days} days must not pass test_cutoff)")
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose from {TARGETS}")
+    if target != "value" and model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose from {MODELS}")
+    design = holdout_design(world, train_cutoff, test_cutoff, horizon_days, end, train_horizon_days)
+    if target == "value" and design.train_horizon_days != design.horizon_days:
+        raise ValueError(f"target 'value' sums spend over the window, so the training window "
+                         f"({design.train_horizon_days} days) must be as long as the judged one ({design.horizon_days})")
     sets = []
-    for cutoff in (train_cutoff, test_cutoff):
+    for which, cutoff, days in (("training", design.train_cutoff, design.train_horizon_days),
+                                ("judged", design.test_cutoff, design.horizon_days)):
         x = features(world, cutoff)
+        if clv:
+            x = x.join(bgnbd_features(world.orders, x.index, cutoff, days))
         if buyers_only:
             x = x[x["recency_days"] <= active_days]
-        if cutoff == train_cutoff and max_train_rows is not None and len(x) > max_train_rows:
+        if which == "training" and max_train_rows is not None and len(x) > max_train_rows:
             x = x.sample(n=max_train_rows, random_state=random_state).sort_index()
-        sets.append((x, _target(world, x, cutoff, horizon_days, target, category)))
+        y = _target(world, x, cutoff, days, target, category)
+        _check_period(x, y, which, cutoff, min_customers,
+                      min_outcomes if which == "training" and target != "value" else None)
+        sets.append((x, y))
     (x_train, y_train), (x_test, y_test) = sets
+    horizon_days = design.horizon_days
     if target == "value":
-        model = HistGradientBoostingRegressor(loss="poisson", max_iter=200, random_state=random_state).fit(x_train, y_train)
-        predicted = pd.Series(model.predict(x_test), index=x_test.index, name="predicted_value")
+        fitted = HistGradientBoostingRegressor(loss="poisson", max_iter=200, random_state=random_state).fit(x_train, y_train)
+        predicted = pd.Series(fitted.predict(x_test), index=x_test.index, name="predicted_value")
         baseline = x_test["monetary"] * horizon_days / np.maximum(x_test["tenure_days"].fillna(0) + 1, horizon_days)
         metrics = {"mae": round(mean_absolute_error(y_test, predicted), 2),
                    "mae_predict_zero": round(mean_absolute_error(y_test, np.zeros(len(y_test))), 2),
                    "mae_predict_training_mean": round(mean_absolute_error(y_test, np.full(len(y_test), y_train.mean())), 2),
                    "mae_naive_run_rate": round(mean_absolute_error(y_test, baseline.fillna(0)), 2),
                    "actual_total": round(float(y_test.sum()), 0), "predicted_total": round(float(predicted.sum()), 0)}
-        return Evaluation(model, predicted, y_test, metrics, x_test)
-    if y_train.nunique() < 2:
-        raise ValueError(f"the training outcome has one value only ({y_train.iloc[0]}); nothing to learn")
-    base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=random_state)
-    model = CalibratedClassifierCV(base, method="isotonic", cv=3).fit(x_train, y_train)
-    probability = pd.Series(model.predict_proba(x_test)[:, 1], index=x_test.index, name="probability")
+        return Evaluation(fitted, predicted, y_test, metrics, x_test, design)
+    fitted = _classifier(model, random_state).fit(x_train, y_train)
+    probability = pd.Series(fitted.predict_proba(x_test)[:, 1], index=x_test.index, name="probability")
     metrics = {"auc": round(roc_auc_score(y_test, probability), 3) if y_test.nunique() > 1 else float("nan"),
                "brier": round(brier_score_loss(y_test, probability), 4),
                "base_rate": round(float(y_test.mean()), 4),
                "mean_prediction": round(float(probability.mean()), 4),
                "training_base_rate": round(float(y_train.mean()), 4),
                "top_decile_lift": float(lift_table(y_test, probability)["lift"].iloc[0])}
-    return Evaluation(model, probability, y_test, metrics, x_test)
+    return Evaluation(fitted, probability, y_test, metrics, x_test, design)
 
 
 def group_importance(model, features: pd.DataFrame, actual: pd.Series, groups: dict[str, list[str]],
