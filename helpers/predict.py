@@ -21,13 +21,10 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, mean_absolute_error, roc_auc_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .clv import bgnbd_features
+from .estimators import logistic_on_features
 from .features import model_features  # noqa: F401  (the one definition of the model's features; lessons import it here)
 from .sales import net_line_value
 
@@ -179,8 +176,7 @@ def _classifier(model: str, random_state: int):
         base = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=random_state)
         return CalibratedClassifierCV(base, method="isotonic", cv=3)
     if model == "logistic":  # extrapolates beyond the training range (longer tenures, later cut-offs) in a straight line
-        return make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                             StandardScaler(), LogisticRegression(max_iter=5000))
+        return logistic_on_features()
     raise ValueError(f"unknown model {model!r}; choose from {MODELS}")
 
 

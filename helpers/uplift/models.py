@@ -5,12 +5,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators import logistic_on_features
 from .checks import Column, _inputs, _need_arms
 
 
@@ -38,12 +36,11 @@ def default_estimator(binary: bool = True, random_state: int = 0):
     use another.
 
     >>> default_estimator(binary=True)[-1]
-    LogisticRegression(C=0.1, max_iter=1000)
+    LogisticRegression(C=0.1, max_iter=5000)
     """
     if not binary:
         return HistGradientBoostingRegressor(max_iter=100, learning_rate=0.05, random_state=random_state)
-    return make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
-                         LogisticRegression(C=0.1, max_iter=1000))
+    return logistic_on_features(C=0.1)
 
 
 def _weight_name(model) -> str:
