@@ -84,12 +84,13 @@ def exercises(world: World) -> ExerciseSet:
         "q4", "Hillstrom: which rule picks the customers the women's email changes most (largest effect on visits)?",
         largest_choice(by_rule["effect"], "effect on visits", fmt="{:+.3f}", traps={
             best_rate: f"their visit rate after the email is the highest ({by_rule.loc[best_rate, 'treated_mean']:.1%}), "
-                       f"but so is it without the email ({by_rule.loc[best_rate, 'control_mean']:.1%}): many would "
-                       f"visit anyway, and the email adds {by_rule.loc[best_rate, 'effect']:+.3f} (95% interval "
+                       f"but {by_rule.loc[best_rate, 'control_mean']:.1%} of them visit without the email too: many "
+                       f"would visit anyway, and the email adds {by_rule.loc[best_rate, 'effect']:+.3f} (95% interval "
                        f"{by_rule.loc[best_rate, 'low']:+.3f} to {by_rule.loc[best_rate, 'high']:+.3f}), below "
                        f"{by_rule['effect'].max():+.3f}, and the rule reaches only "
                        f"{hillstrom_rules(real.table)[best_rate].mean():.0%} of the customers. Judge a rule by the "
-                       "difference the email makes, not by the response",
+                       "difference the email makes, not by the response (the two intervals overlap: this test "
+                       "points to the women's rule, it does not prove it better)",
         }),
         hint_text=("Step 1: 'responds best' should mean the largest change the email causes in the group: the visit "
                    "rate of the emailed minus that of the not emailed, in the same group, not the visit rate alone. "
