@@ -1,10 +1,17 @@
 """Self-checking exercises: a learner writes an answer, calls ``check``, and gets a precise message.
 
-Every exercise has a check, a hint and a worked solution::
+Every exercise has a check, hints in steps and a worked solution::
 
     ex.q1.check(answer)   # correct, or what is wrong
-    ex.q1.hint()          # a nudge
+    ex.q1.hint()          # the first nudge; call again for the next step
     ex.q1.solution()      # the code of a worked answer
+
+Hints come in steps (``hint_text`` may be a tuple of steps): the first is a
+pointer, the last comes closest to the answer, and the solution is shown only
+when asked for. An exercise also carries ``wrong_answers``, plausible mistakes
+computed from the same world (a rounded figure, a wrong denominator, a wrong
+sign), which the tests require to fail; ``judgment=True`` marks a question that
+asks the learner to choose and justify, whose every wrong option is explained.
 
 An answer still left as ``...`` gets "not answered yet", so a notebook runs
 top to bottom before the learner has written anything.
@@ -18,8 +25,8 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,11 +54,32 @@ NOT_ANSWERED = Feedback(False, "not answered yet: replace the ... with your answ
 
 @dataclass(frozen=True)
 class Exercise:
+    """One question: its check, its hints (a text, or a tuple of steps), a worked solution and known wrong answers.
+
+    >>> q = Exercise("q2", "?", expect_number(3), hint_text=("Count the rows.", "Drop the cancelled ones."))
+    >>> q.hint()
+    Hint 1 of 2 for q2: Count the rows.
+    (call hint() again for the next step)
+    >>> q.hint()
+    Hint 2 of 2 for q2: Drop the cancelled ones.
+    (that was the last step; solution() shows a worked answer)
+    """
+
     key: str
     prompt: str
     checker: Checker
-    hint_text: str = ""
+    hint_text: str | Sequence[str] = ""
     solution_code: str = ""
+    wrong_answers: Sequence[Any] = ()  # plausible mistakes from the same world; each must fail its check
+    judgment: bool = False  # choose among options and justify: every wrong option gets its own explanation
+    _hints_shown: list = field(default_factory=lambda: [0], compare=False, repr=False)
+
+    @property
+    def hint_steps(self) -> tuple[str, ...]:
+        """The hints in the order they are shown, the first a pointer, the last closest to the answer."""
+        if isinstance(self.hint_text, str):
+            return (self.hint_text,) if self.hint_text else ()
+        return tuple(self.hint_text)
 
     def check(self, answer: Any) -> Feedback:
         if answer is Ellipsis:
@@ -61,8 +89,23 @@ class Exercise:
         except Exception as exc:  # a learner's odd answer must never crash the check itself
             return Feedback(False, f"could not check this answer ({type(exc).__name__}: {exc}).")
 
-    def hint(self) -> None:
-        print(f"Hint for {self.key}: {self.hint_text}")
+    def hint(self, step: int | None = None) -> None:
+        """Print the next hint step (or step ``step``, counted from 1); the solution stays hidden."""
+        steps = self.hint_steps
+        if not steps:
+            print(f"No hint for {self.key}: solution() shows a worked answer.")
+            return
+        if len(steps) == 1 and step is None:
+            print(f"Hint for {self.key}: {steps[0]}")
+            return
+        if step is None:
+            step = min(self._hints_shown[0] + 1, len(steps))
+        if not 1 <= step <= len(steps):
+            raise ValueError(f"{self.key} has hint steps 1 to {len(steps)}, not {step}")
+        self._hints_shown[0] = max(self._hints_shown[0], step)
+        print(f"Hint {step} of {len(steps)} for {self.key}: {steps[step - 1]}")
+        print("(call hint() again for the next step)" if step < len(steps)
+              else "(that was the last step; solution() shows a worked answer)")
 
     def solution(self) -> None:
         print(f"A worked solution for {self.key}:\n\n{self.solution_code}")
@@ -147,6 +190,7 @@ def expect_number(expected: float, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
             return Feedback(False, f"{_fmt(answer)} is close but slightly too {direction} (by {off:.2%}): "
                                    "check which rows you kept, or rounding along the way.")
         return Feedback(False, f"{_fmt(answer)} is too {direction}" + (f" by {off:.0%}." if off < 10 else "."))
+    check.expected = expected  # read by the tests that keep an answer out of the stored outputs
     return check
 
 
@@ -172,6 +216,7 @@ def expect_choice(expected: Any, options: Iterable[Any], explanations: Mapping[A
             return Feedback(True, f"{answer!r} is right.")
         why = (explanations or {}).get(answer, "look again at the numbers")
         return Feedback(False, f"{answer!r} is not it: {why}.")
+    check.expected, check.options, check.explanations = expected, options, dict(explanations or {})
     return check
 
 
