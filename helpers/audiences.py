@@ -17,6 +17,7 @@ import pandas as pd
 from .campaign import CHANNELS, PlanningData, _known, reachability
 from .data import DataContractError
 from .privacy import pseudonymize
+from .sizing import EXPORT_FLOOR
 
 
 # --------------------------------------------------------------------------- cells
@@ -69,7 +70,7 @@ def audience_cells_from(segments: pd.DataFrame, customers: pd.DataFrame, spec: d
         raise DataContractError("audiences", "segments", f"segment(s) {unknown} are not in {scheme}; "
                                 f"segments: {sorted(known)}")
     reach = reachability(customers.set_index("customer_id").loc[segments.index], channel)["reachable"]
-    minimum = spec.get("min_audience", 100)
+    minimum = spec.get("min_audience", EXPORT_FLOOR)
     parts, table = [], []
     for segment in chosen:
         members = segments.index[(segments[scheme].astype(str) == segment).to_numpy()]
@@ -118,7 +119,7 @@ def split_control(customers: pd.Index, control_share: float, random_state: int) 
 
 
 def export_audiences(cells: pd.DataFrame, customers: pd.DataFrame, folder: str | Path, salt: str,
-                     control_share: float = 0.1, random_state: int = 0, min_audience: int = 100) -> pd.DataFrame:
+                     control_share: float = 0.1, random_state: int = 0, min_audience: int = EXPORT_FLOOR) -> pd.DataFrame:
     """Write one send file per campaign cell and one file of held-out controls; return a manifest.
 
     ``cells``: one row per customer (indexed by customer id) with ``cell,

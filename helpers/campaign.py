@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # annotations only: nothing here needs the loader at run time
     from .data import World
 
 
+NEXT_SEND_DATE = pd.Timestamp("2026-10-05")  # lesson 05's send: the August email has left the 60-day cap window
+
 CHANNELS = pd.DataFrame(
     [("email", 0.01, "consent_email", 1.0, 0.35, False),
      ("sms", 0.05, "consent_sms", 1.0, 0.90, True),
