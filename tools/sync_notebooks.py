@@ -150,6 +150,20 @@ def lesson_facts(filename: str) -> tuple[str, list[str]]:
     return time.group(1), [re.sub(r"^\d+\. ", "", line) for line in goals.group(1).strip().splitlines()]
 
 
+def stated_minutes(time: str) -> int:
+    """The minutes a lesson's stated time means: "about 90 minutes" -> 90, "about 2 hours" -> 120,
+    "about 1 hour 30 minutes" -> 90.
+
+    >>> stated_minutes("about 1 hour 30 minutes"), stated_minutes("about 45 minutes"), stated_minutes("about 2 hours")
+    (90, 45, 120)
+    """
+    found = re.fullmatch(r"about (?:(\d+(?:\.\d+)?) hours?)?\s*(?:(\d+) minutes)?(?: .*)?", time)
+    if not found or not any(found.groups()):
+        raise ValueError(f"the stated time {time!r} is not 'about N minutes' or 'about N hours'")
+    hours, minutes = found.groups()
+    return round(float(hours or 0) * 60) + int(minutes or 0)
+
+
 def _intro(filename: str) -> str:
     nb = json.loads((NOTEBOOKS / filename).read_text(encoding="utf-8"))
     return "\n".join("".join(c["source"]) for c in nb["cells"][:6] if c["cell_type"] == "markdown")
@@ -167,6 +181,9 @@ def syllabus() -> str:
         rows.append(f"| {session} | [{title}](../notebooks/{filename}) | {lesson_facts(filename)[0]} | "
                     f"{needs.group(1) if needs else ''} | {exercises} (solutions: `ex.qN.solution()`, "
                     f"`helpers/exercise_bank/lesson{title.split(' · ')[0]}.py`) | {explorer} |")
+    total = sum(stated_minutes(lesson_facts(filename)[0]) for filename in LESSONS)
+    rows.append(f"\n**All {len(LESSONS)} lessons: about {total / 60:.0f} hours** ({total:,} minutes as the lessons "
+                "state them: reading, running every cell and the exercises).")
     return "\n".join(rows)
 
 
