@@ -9,9 +9,11 @@ audience below ``EXPORT_FLOOR`` (a tiny audience is close to naming people).
 The larger of the two is the contacts a segment needs; divided by the share
 of customers the channel reaches, it is the customers a segment needs.
 
-Lesson 08 derives the rule; lessons 01 (substantial), 03 (merging small
-micro-segments), 04, 05 and the template apply it. Nowhere else is a minimum
-segment size written down.
+Lesson 08 derives the rule, and it is meant to be the only minimum segment
+size in the kit. Not yet: lessons 01 (500 customers and 2%), 03 (600, the
+default of ``clustering.fit_micro_segments``), 04 (150), 05 (200) and the
+template (2% and 100) still use their own, until each is switched over
+(issue 18).
 
 >>> rule = size_rule(margin_per_incremental=50.0, uplift=0.02, cost_per_contact=0.5, subsidy_per_contact=0.0,
 ...                  reachable_share=0.5, fixed_cost=500.0)
